@@ -38,7 +38,8 @@ $(STAMP):
 	@echo "Environment ready."
 
 lab: env
-	$(VENV)/bin/jupyter lab notebooks/00_welcome.ipynb --ServerApp.root_dir="$(CURDIR)" --port=$(LAB_PORT) \
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(LAB_PORT) \
+	  --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb \
 	  $(if $(LAB_TOKEN),--IdentityProvider.token=$(LAB_TOKEN),) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: env
