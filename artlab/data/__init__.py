@@ -1,0 +1,1 @@
+"""Data: toy mixtures with known densities (toy.py), images (images.py). Lessons 01-04."""
