@@ -55,6 +55,16 @@ def test_the_parameters_have_torchs_names_and_shapes_so_state_dicts_swap(torch_t
     assert ours(3, 5, bias=False).bias_ih is None
 
 
+@pytest.mark.parametrize("torch_layer, ours", LAYERS, ids=IDS)
+def test_copies_keep_the_dtype_so_double_precision_matches_to_1e_12(torch_layer, ours):
+    reference = torch_layer(3, 4).double()
+    cell = ours.from_torch(reference)
+    assert cell.weight_ih.dtype == torch.float64
+    xs = torch.randn(20, 2, 3, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(unroll(cell, xs)[0], reference(xs)[0], atol=1e-12)
+
+
 def test_relu_rnn_cell_equals_torch():
     reference = nn.RNNCell(4, 6, nonlinearity="relu")
     cell = RNNCell.from_torch(reference)

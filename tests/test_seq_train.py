@@ -61,10 +61,13 @@ def test_a_language_model_trained_with_teacher_forcing_continues_a_scale():
         train_language_model(lambda g: scale_batch(2, 4, g), NetConfig(vocab_size=5, out_size=3))
 
 
-def test_accuracy_by_gap_gives_one_accuracy_per_cell_and_gap():
-    result = accuracy_by_gap(["rnn", "gru"], [1, 3], TrainConfig(steps=3), NetConfig(hidden_size=4), n_test=50)
-    assert set(result) == {"rnn", "gru"} and all(len(v) == 2 for v in result.values())
-    assert all(0.0 <= a <= 1.0 for v in result.values() for a in v)
+def test_accuracy_by_gap_gives_one_accuracy_per_cell_gap_and_seed():
+    result = accuracy_by_gap(["rnn", "gru"], [1, 3], TrainConfig(steps=3), NetConfig(hidden_size=4), seeds=(0, 1),
+                             n_test=50)
+    assert set(result) == {"rnn", "gru"} and all(len(v) == 2 and all(len(r) == 2 for r in v) for v in result.values())
+    assert all(0.0 <= a <= 1.0 for v in result.values() for r in v for a in r)
+    model, _ = train_recaller("rnn", 3, TrainConfig(steps=3, seed=1), NetConfig(hidden_size=4))
+    assert result["rnn"][1][1] == recall_accuracy(model, 3, n=50)
 
 
 def test_a_nan_loss_stops_training_with_an_explanation():

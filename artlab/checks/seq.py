@@ -39,6 +39,14 @@ def _torch_cell(kind, input_size: int, hidden_size: int, seed: int) -> nn.Module
     return kind(input_size, hidden_size)
 
 
+def _random_case(kind, seed: int, batch: int = 3, inputs: int = 4, hidden: int = 5):
+    """A torch cell with random weights, a batch x (B, I) and a state h (B, H); I != H on purpose."""
+    cell = _torch_cell(kind, inputs, hidden, seed=seed)
+    x = torch.randn(batch, inputs, generator=_generator(seed + 1))
+    h = torch.randn(batch, hidden, generator=_generator(seed + 2))
+    return cell, x, h
+
+
 def _weights(cell: nn.Module) -> tuple[torch.Tensor, ...]:
     return tuple(getattr(cell, name).detach() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
@@ -47,9 +55,7 @@ def check_rnn_step(rnn_step) -> None:
     """``rnn_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)`` = tanh(W_ih x_t + b_ih + W_hh h_prev + b_hh)."""
     with Checker("rnn_step", rnn_step) as c:
         batch, inputs, hidden = 3, 4, 5
-        cell = _torch_cell(nn.RNNCell, inputs, hidden, seed=0)
-        x = torch.randn(batch, inputs, generator=_generator(1))
-        h = torch.randn(batch, hidden, generator=_generator(2))
+        cell, x, h = _random_case(nn.RNNCell, seed=0)
         out = c.call(x, h, *_weights(cell))
         c.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (batch, hidden),
                  "returns h_t of shape (B, H) for x_t (B, I) and h_prev (B, H)",
@@ -97,9 +103,7 @@ def check_lstm_step(lstm_step) -> None:
     """``lstm_step(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> (h_t, c_t)``, gates i, f, g, o."""
     with Checker("lstm_step", lstm_step) as c:
         batch, inputs, hidden = 3, 4, 5
-        cell = _torch_cell(nn.LSTMCell, inputs, hidden, seed=3)
-        x = torch.randn(batch, inputs, generator=_generator(4))
-        h = torch.randn(batch, hidden, generator=_generator(5))
+        cell, x, h = _random_case(nn.LSTMCell, seed=3)
         c_prev = torch.randn(batch, hidden, generator=_generator(6)) * 2
         with torch.no_grad():
             h_want, c_want = cell(x, (h, c_prev))

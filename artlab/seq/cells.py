@@ -212,11 +212,11 @@ class _Cell(nn.Module):
                                 got=f"<{type(module).__name__}>",
                                 hint="RNNCell copies RNN weights, LSTMCell LSTM weights, GRUCell GRU weights.")
         weight_ih = getattr(module, "weight_ih" + suffix)
-        cell = cls._like(module, weight_ih.shape[1], module.hidden_size, bias)
+        cell = cls._like(module, weight_ih.shape[1], module.hidden_size, bias).to(weight_ih)  # same dtype, device
         with torch.no_grad():
             for name in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if bias else ()):
                 getattr(cell, name).copy_(getattr(module, name + suffix))
-        return cell.to(weight_ih.device)
+        return cell
 
     @classmethod
     def _like(cls, module: nn.Module, input_size: int, hidden_size: int, bias: bool):

@@ -8,7 +8,7 @@
   :func:`artlab.seq.bptt.clip_grad_norm_`, a progress bar); it knows nothing of the model.
 * :func:`train_language_model`: a next-token model trained with teacher forcing.
 * :func:`train_recaller` and :func:`accuracy_by_gap`: lesson 05's experiment, one fresh
-  network per cell kind and gap, trained on the same budget.
+  network per cell kind, gap and seed, trained on the same budget.
 """
 from __future__ import annotations
 
@@ -124,15 +124,21 @@ def train_recaller(cell: str, gap: int, train: TrainConfig = TrainConfig(),
 
 
 def accuracy_by_gap(cells: Sequence[str], gaps: Sequence[int], train: TrainConfig = TrainConfig(),
-                    net: NetConfig = NetConfig(), n_test: int = 1000) -> dict[str, list[float]]:
-    """Lesson 05's experiment: for each cell kind and gap, train a fresh network, test it.
+                    net: NetConfig = NetConfig(), seeds: Sequence[int] = (0,),
+                    n_test: int = 1000) -> dict[str, list[list[float]]]:
+    """Lesson 05's experiment: for each cell kind, gap and seed, train a fresh network and test it.
 
-    Returns ``{cell: [accuracy at gaps[0], accuracy at gaps[1], ...]}``.
+    Returns ``{cell: [[accuracy for each seed] at gaps[0], [...] at gaps[1], ...]}``. Several
+    seeds show how much a result owes to luck: the best seed says what the cell *can* learn,
+    the worst what it learns *reliably*.
     """
-    results: dict[str, list[float]] = {}
+    results: dict[str, list[list[float]]] = {}
     for cell in cells:
         results[cell] = []
         for gap in gaps:
-            model, _ = train_recaller(cell, gap, train, net)
-            results[cell].append(recall_accuracy(model, gap, n=n_test))
+            row = []
+            for seed in seeds:
+                model, _ = train_recaller(cell, gap, dataclasses.replace(train, seed=seed), net)
+                row.append(recall_accuracy(model, gap, n=n_test))
+            results[cell].append(row)
     return results

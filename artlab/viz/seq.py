@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.ticker import NullLocator
 
 __all__ = ["plot_gradient_by_lag", "plot_accuracy_by_gap", "plot_hidden_states"]
 
@@ -32,14 +33,23 @@ def plot_gradient_by_lag(curves: Mapping[str, torch.Tensor], ax=None, title: str
     return ax
 
 
-def plot_accuracy_by_gap(gaps: Sequence[int], results: Mapping[str, Sequence[float]], chance: float,
+def plot_accuracy_by_gap(gaps: Sequence[int], results: Mapping[str, Sequence], chance: float,
                          ax=None, title: str | None = None):
-    """Test accuracy against the gap length, one line per cell kind, with chance marked."""
+    """Test accuracy against the gap length, one line per cell kind, with chance marked.
+
+    ``results[label][i]`` is the accuracy at ``gaps[i]``, or a list of accuracies (one per
+    seed): then the line joins the means and each seed is a dot.
+    """
     ax = _axes(ax)
-    for label, accuracies in results.items():
-        ax.plot(list(gaps), list(accuracies), "o-", lw=2, label=label)
+    for label, per_gap in results.items():
+        runs = [list(a) if isinstance(a, (list, tuple)) else [a] for a in per_gap]
+        means = [sum(r) / len(r) for r in runs]
+        line, = ax.plot(list(gaps), means, "-", lw=2, label=label)
+        xs = [g for g, r in zip(gaps, runs) for _ in r]
+        ax.plot(xs, [a for r in runs for a in r], "o", color=line.get_color(), alpha=0.6)
     ax.axhline(chance, color="grey", ls="--", label=f"chance ({chance:.3f})")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticks(list(gaps))
     ax.set_xticklabels([str(g) for g in gaps])
     ax.set_ylim(0, 1.05)
@@ -47,7 +57,7 @@ def plot_accuracy_by_gap(gaps: Sequence[int], results: Mapping[str, Sequence[flo
     ax.set_ylabel("accuracy")
     ax.set_title(title or "Remembering the first note")
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(loc="center right")
     return ax
 
 
