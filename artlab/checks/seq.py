@@ -1,0 +1,245 @@
+"""Checks for exercise 05 (``exercises/05_rnn_recurrences.ipynb``): recurrences by hand.
+
+Each check compares the learner's function with ``torch.nn`` on random weights of awkward
+shapes (I != H, so a missing transpose shows) and tests the properties the lesson names:
+the gates of an LSTM by opening and closing them one at a time, the loop over time with a
+step function whose answer is known, clipping by what it must keep and what it must change.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from artlab.checks import Checker
+
+__all__ = ["check_rnn_step", "check_lstm_step", "check_unroll", "check_clip_grad_norm"]
+
+ATOL = 1e-5
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _close(a, b, atol: float = ATOL) -> bool:
+    return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape
+            and torch.allclose(a.float(), b.float(), atol=atol))
+
+
+def _max_diff(a, b) -> str:
+    if not isinstance(a, torch.Tensor):
+        return f"a {type(a).__name__}, not a tensor"
+    if a.shape != b.shape:
+        return f"shape {tuple(a.shape)} (expected {tuple(b.shape)})"
+    return f"largest difference {(a.float() - b.float()).abs().max().item():.3g}"
+
+
+def _torch_cell(kind, input_size: int, hidden_size: int, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return kind(input_size, hidden_size)
+
+
+def _random_case(kind, seed: int, batch: int = 3, inputs: int = 4, hidden: int = 5):
+    """A torch cell with random weights, a batch x (B, I) and a state h (B, H); I != H on purpose."""
+    cell = _torch_cell(kind, inputs, hidden, seed=seed)
+    x = torch.randn(batch, inputs, generator=_generator(seed + 1))
+    h = torch.randn(batch, hidden, generator=_generator(seed + 2))
+    return cell, x, h
+
+
+def _weights(cell: nn.Module) -> tuple[torch.Tensor, ...]:
+    return tuple(getattr(cell, name).detach() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+
+def check_rnn_step(rnn_step) -> None:
+    """``rnn_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)`` = tanh(W_ih x_t + b_ih + W_hh h_prev + b_hh)."""
+    with Checker("rnn_step", rnn_step) as c:
+        batch, inputs, hidden = 3, 4, 5
+        cell, x, h = _random_case(nn.RNNCell, seed=0)
+        out = c.call(x, h, *_weights(cell))
+        c.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (batch, hidden),
+                 "returns h_t of shape (B, H) for x_t (B, I) and h_prev (B, H)",
+                 input=f"x_t {tuple(x.shape)}, h_prev {tuple(h.shape)}", expected=(batch, hidden),
+                 got=tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__,
+                 hint="x_t holds one row per sequence, so W x becomes x_t @ W_ih.T.")
+
+        moved = c.call(x, h + 1.0, *_weights(cell))
+        c.expect(not _close(moved, out), "depends on h_prev (the memory)", input="h_prev + 1",
+                 expected="a different h_t", got="the same h_t",
+                 hint="add h_prev @ W_hh.T inside the tanh.")
+
+        loud = torch.tensor([[-40.0] * inputs, [40.0] * inputs])
+        ones, zeros = torch.ones(hidden, inputs), torch.zeros(hidden, hidden)
+        squashed = c.call(loud, torch.zeros(2, hidden), ones, zeros, torch.zeros(hidden), torch.zeros(hidden))
+        expected = torch.tensor([[-1.0] * hidden, [1.0] * hidden])
+        c.expect(_close(squashed, expected, atol=1e-4), "squashes with tanh into (-1, 1)",
+                 input="pre-activations -160 and +160", expected=expected, got=squashed,
+                 hint="use torch.tanh: sigmoid would give 0 for -160, ReLU would give 160.")
+
+        with torch.no_grad():
+            expected = cell(x, h)
+        c.expect(_close(out, expected), "equals torch.nn.RNNCell with the same weights",
+                 input=f"random weights, B={batch}, I={inputs}, H={hidden}", expected=expected,
+                 got=_max_diff(out, expected),
+                 hint="h_t = tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh): both biases, both transposes.")
+
+        x1, h1 = x[0], h[0]
+        single = c.call(x1, h1, *_weights(cell))
+        with torch.no_grad():
+            expected = cell(x1, h1)
+        c.expect(_close(single, expected), "works on one unbatched step: x_t (I,), h_prev (H,)",
+                 input=f"x_t {tuple(x1.shape)}, h_prev {tuple(h1.shape)}", expected=expected,
+                 got=_max_diff(single, expected),
+                 hint="x_t @ W_ih.T works for both (I,) and (B, I); W_ih @ x_t works only for (I,).")
+
+
+def _lstm_weights(inputs: int, hidden: int, *, i: float, f: float, g: float, o: float):
+    """Zero matrices and a bias that sets each gate's pre-activation (order i, f, g, o)."""
+    bias = torch.cat([torch.full((hidden,), v) for v in (i, f, g, o)])
+    return (torch.zeros(4 * hidden, inputs), torch.zeros(4 * hidden, hidden), bias, torch.zeros(4 * hidden))
+
+
+def check_lstm_step(lstm_step) -> None:
+    """``lstm_step(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> (h_t, c_t)``, gates i, f, g, o."""
+    with Checker("lstm_step", lstm_step) as c:
+        batch, inputs, hidden = 3, 4, 5
+        cell, x, h = _random_case(nn.LSTMCell, seed=3)
+        c_prev = torch.randn(batch, hidden, generator=_generator(6)) * 2
+        with torch.no_grad():
+            h_want, c_want = cell(x, (h, c_prev))
+        out = c.call(x, h, c_prev, *_weights(cell))
+        c.expect(isinstance(out, tuple) and len(out) == 2
+                 and all(isinstance(t, torch.Tensor) and tuple(t.shape) == (batch, hidden) for t in out),
+                 "returns a pair (h_t, c_t), each of shape (B, H)", input=f"B={batch}, H={hidden}",
+                 expected="(h_t, c_t)", got=out, hint="end with `return h_t, c_t`.")
+        h_out, c_out = out
+
+        x0, h0 = torch.randn(2, inputs, generator=_generator(7)), torch.zeros(2, hidden)
+        c0 = torch.tensor([[3.0] * hidden, [-2.0] * hidden])
+        keep = _lstm_weights(inputs, hidden, i=-30.0, f=30.0, g=0.0, o=30.0)
+        _, c_kept = c.call(x0, h0, c0, *keep)
+        c.expect(_close(c_kept, c0, atol=1e-4),
+                 "a fully open forget gate and a closed input gate keep the cell: c_t = c_prev",
+                 input="gates i = 0, f = 1 (through the biases, in the order i, f, g, o), c_prev = 3 and -2",
+                 expected=c0[:, 0], got=c_kept[:, 0] if isinstance(c_kept, torch.Tensor) else c_kept, hint="the four blocks of W_ih, W_hh and the biases are stacked i, f, g, o; "
+                                  "c_t = f * c_prev + i * g, with no squashing of c_t.")
+
+        write = _lstm_weights(inputs, hidden, i=30.0, f=-30.0, g=0.5, o=30.0)
+        h_new, c_new = c.call(x0, h0, c0, *write)
+        g_value = torch.tanh(torch.tensor(0.5))
+        c.expect(_close(c_new, torch.full_like(c0, g_value.item()), atol=1e-4),
+                 "a closed forget gate and an open input gate replace the cell by g = tanh(...)",
+                 input="gates i = 1, f = 0, pre-activation of g = 0.5",
+                 expected=f"c_t = tanh(0.5) = {g_value.item():.4f} everywhere",
+                 got=c_new[:, 0] if isinstance(c_new, torch.Tensor) else c_new,
+                 hint="g is the only gate with tanh; i, f and o use sigmoid.")
+
+        accumulate = _lstm_weights(inputs, hidden, i=30.0, f=30.0, g=30.0, o=30.0)
+        h_acc, c_acc = c.call(x0, h0, c0, *accumulate)
+        c.expect(_close(c_acc, c0 + 1, atol=1e-4) and _close(h_acc, torch.tanh(c0 + 1), atol=1e-4),
+                 "the cell adds without squashing (c_t = c_prev + 1 may exceed 1), h_t = o * tanh(c_t)",
+                 input="gates i = f = o = 1, g = 1, c_prev = 3 and -2",
+                 expected="c_t = 4 and -1, h_t = tanh(4) and tanh(-1) = 0.9993 and -0.7616",
+                 got=f"c_t = {c_acc[:, 0].tolist()}, h_t = {h_acc[:, 0].tolist()}",
+                 hint="c_t = f * c_prev + i * g; only h_t squashes it: h_t = o * torch.tanh(c_t).")
+
+        shut = _lstm_weights(inputs, hidden, i=30.0, f=30.0, g=30.0, o=-30.0)
+        h_shut, _ = c.call(x0, h0, c0, *shut)
+        c.expect(_close(h_shut, torch.zeros_like(h_shut), atol=1e-4),
+                 "a closed output gate hides the cell: h_t = 0",
+                 input="gate o = 0", expected="h_t = 0", got=h_shut[:, 0],
+                 hint="h_t = o * tanh(c_t), with o = sigmoid of the fourth block.")
+
+        c.expect(_close(h_out, h_want) and _close(c_out, c_want),
+                 "equals torch.nn.LSTMCell with the same weights",
+                 input=f"random weights, B={batch}, I={inputs}, H={hidden}", expected=(h_want, c_want),
+                 got=f"h: {_max_diff(h_out, h_want)}; c: {_max_diff(c_out, c_want)}",
+                 hint="pre = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh; i, f, g, o = pre.chunk(4, dim=-1).")
+
+
+def check_unroll(unroll) -> None:
+    """``unroll(step, xs, h0) -> (hs, h_T)``: h_t = step(x_t, h_{t-1}); hs (T, B, H) stacks h_1..h_T."""
+    with Checker("unroll", unroll) as c:
+        steps, batch, size = 4, 2, 3
+        xs = torch.randn(steps, batch, size, generator=_generator(8))
+        h0 = torch.randn(batch, size, generator=_generator(9))
+        calls: list[int] = []
+
+        def running_sum(x, h):
+            calls.append(1)
+            return h + x
+
+        out = c.call(running_sum, xs, h0)
+        c.expect(isinstance(out, tuple) and len(out) == 2, "returns a pair (hs, h_T)",
+                 input="running sum, T=4", expected="(hs, h_T)", got=out,
+                 hint="end with `return torch.stack(hs), h`.")
+        hs, h_last = out
+        expected = h0 + xs.cumsum(dim=0)
+        c.expect(isinstance(hs, torch.Tensor) and tuple(hs.shape) == (steps, batch, size),
+                 "stacks one h_t per time step, h_1..h_T, along dim 0: (T, B, H)",
+                 input=f"xs of shape {tuple(xs.shape)}", expected=(steps, batch, size),
+                 got=tuple(hs.shape) if isinstance(hs, torch.Tensor) else type(hs).__name__,
+                 hint="collect h after each step (not h0) and torch.stack the list.")
+        c.expect(len(calls) == steps, "calls the step function once per time step",
+                 input="T=4", expected=steps, got=len(calls), hint="loop `for x_t in xs:`.")
+        c.expect(_close(hs[0], h0 + xs[0]), "starts from h0: h_1 = step(x_1, h0)",
+                 input="running sum h_t = h_{t-1} + x_t", expected=h0 + xs[0], got=hs[0],
+                 hint="pass h0, not zeros, to the first step.")
+        c.expect(_close(hs, expected),
+                 "carries the state forward in time order: h_t = step(x_t, h_{t-1})",
+                 input="running sum h_t = h_{t-1} + x_t", expected="h0 + cumulative sum of xs",
+                 got=_max_diff(hs, expected),
+                 hint="feed each step the h the previous step returned, going t = 1, 2, ..., T.")
+        c.expect(_close(h_last, hs[-1]), "returns the last state h_T = hs[-1]", input="running sum",
+                 expected=hs[-1], got=h_last, hint="return the h of the last step.")
+
+        cell = _torch_cell(nn.RNNCell, size, 5, seed=10)
+        layer = nn.RNN(size, 5)
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(layer, name + "_l0").copy_(getattr(cell, name))
+            want, want_last = layer(xs, torch.zeros(1, batch, 5))
+            hs, h_last = c.call(cell, xs, torch.zeros(batch, 5))
+        c.expect(_close(hs, want) and _close(h_last, want_last[0]),
+                 "with torch.nn.RNNCell as step, equals torch.nn.RNN over the whole sequence",
+                 input=f"xs {tuple(xs.shape)}, H=5", expected="nn.RNN's outputs",
+                 got=_max_diff(hs, want), hint="the step is called as step(x_t, h).")
+
+
+def check_clip_grad_norm(clip_grad_norm) -> None:
+    """``clip_grad_norm(grads, max_norm)``: g <- g * min(1, max_norm / ‖g‖), ‖g‖ over all tensors."""
+    with Checker("clip_grad_norm", clip_grad_norm) as c:
+        big = [torch.tensor([3.0, 4.0]), torch.tensor([[0.0, 12.0]])]  # total norm 13
+        out = c.call(big, 1.0)
+        c.expect(isinstance(out, (list, tuple)) and len(out) == 2
+                 and all(isinstance(t, torch.Tensor) and t.shape == g.shape for t, g in zip(out, big)),
+                 "returns one tensor per gradient, each of the same shape", input="two tensors",
+                 expected="a list of 2 tensors shaped (2,) and (1, 2)", got=out,
+                 hint="return [g * scale for g in grads].")
+        norm = torch.sqrt(sum((t.double() ** 2).sum() for t in out)).item()
+        c.expect(abs(norm - 1.0) < 1e-4, "a gradient longer than max_norm comes out exactly max_norm long",
+                 input="grads [3, 4] and [[0, 12]] (norm 13), max_norm=1", expected=1.0, got=round(norm, 6),
+                 hint="‖g‖ = sqrt of the sum of squares over ALL tensors together: here 13.")
+        ratios = torch.cat([(t / g)[g != 0] for t, g in zip(out, big)])
+        c.expect(torch.allclose(ratios, ratios[0].expand_as(ratios), atol=1e-6),
+                 "keeps the direction: every entry of every tensor is scaled by the same factor",
+                 input="grads [3, 4] and [[0, 12]], max_norm=1", expected="all ratios 1/13",
+                 got=ratios, hint="clip by the global norm, not each tensor by its own, and not entry by entry.")
+
+        small = [torch.tensor([0.3, -0.4]), torch.tensor([[0.0, 0.1]])]
+        out = c.call(small, 1.0)
+        c.expect(all(_close(t, g, atol=1e-6) for t, g in zip(out, small)),
+                 "leaves a gradient shorter than max_norm unchanged", input="grads of norm 0.51, max_norm=1",
+                 expected=small, got=out, hint="scale = min(1, max_norm / ‖g‖): never stretch a short gradient.")
+
+        gen = _generator(11)
+        grads = [torch.randn(4, 3, generator=gen) * 5, torch.randn(3, generator=gen), torch.randn(2, 2, generator=gen)]
+        params = [nn.Parameter(torch.zeros_like(g)) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = g.clone()
+        nn.utils.clip_grad_norm_(params, 2.5)
+        out = c.call(grads, 2.5)
+        c.expect(all(_close(t, p.grad) for t, p in zip(out, params)),
+                 "equals torch.nn.utils.clip_grad_norm_", input="three random tensors, max_norm=2.5",
+                 expected="torch's clipped gradients", got=_max_diff(out[0], params[0].grad),
+                 hint="scale = min(1, max_norm / (‖g‖ + 1e-6)).")
