@@ -73,6 +73,14 @@ def test_r1_penalty_enters_the_discriminator_loss():
     assert math.isclose(with_penalty.loss, plain.loss + 5.0 * with_penalty.penalty, rel_tol=1e-5)
 
 
+def test_a_lazy_penalty_is_applied_every_kth_discriminator_step():
+    g, d = models()
+    config = dataclasses.replace(SMALL, steps=7, penalty="r1", penalty_weight=0.5, penalty_every=3, snapshot_steps=())
+    result = train_gan(g, d, ring().sample, config)
+    applied = [p > 0 for p in result.history.penalty]
+    assert applied == [True, False, False, True, False, False, True]
+
+
 def test_training_records_history_and_snapshots_and_is_repeatable():
     g, d = models()
     artlab.set_seed(5)
@@ -126,6 +134,21 @@ def test_resume_continues_exactly(tmp_path, dropout):
     assert resumed.history.g_loss == whole.history.g_loss
     assert [s.step for s in resumed.snapshots] == [0, 10, 30]
     assert torch.equal(resumed.snapshots[-1].x_fake, whole.snapshots[-1].x_fake)
+    assert all(torch.equal(a, b) for a, b in zip(weights(g, d), weights(g2, d2)))
+
+
+def test_stop_at_and_resume_keep_a_decaying_learning_rate_exact(tmp_path):
+    config = dataclasses.replace(SMALL, lr_end=0.05, snapshot_steps=())
+    g, d = models()
+    artlab.set_seed(7)
+    whole = train_gan(g, d, ring().sample, config)
+    g1, d1 = models()
+    artlab.set_seed(7)
+    part = train_gan(g1, d1, ring().sample, config, checkpoint=tmp_path / "gan.pt", stop_at=11)
+    assert part.step == 11 and len(part.history) == 11 and load_checkpoint(tmp_path / "gan.pt").step == 11
+    g2, d2 = models(seed=1)
+    resumed = train_gan(g2, d2, ring().sample, config, resume_from=tmp_path / "gan.pt")
+    assert resumed.history.g_loss == whole.history.g_loss
     assert all(torch.equal(a, b) for a, b in zip(weights(g, d), weights(g2, d2)))
 
 

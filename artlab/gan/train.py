@@ -74,6 +74,7 @@ class TrainConfig:
     loss: str = "non_saturating"      # a GANLoss: "non_saturating" or "minimax"
     penalty: str = "none"             # a Penalty added to D's loss: "none" or "r1"
     penalty_weight: float = 0.0       # its weight (R1: gamma / 2)
+    penalty_every: int = 1            # lazy regularisation: apply it every k-th D step, times k (1: always)
     n_critic: int = 1                 # discriminator steps per generator step
     snapshot_steps: tuple[int, ...] = ()  # take a Snapshot after these steps (0: before training)
     snapshot_samples: int = 512       # samples per snapshot, always from the same noise
@@ -81,7 +82,8 @@ class TrainConfig:
     checkpoint_every: int = 0         # save a checkpoint every this many steps (0: only at the end)
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "n_critic", "snapshot_samples", "checkpoint_every", "snapshot_seed"):
+        for name in ("steps", "batch_size", "n_critic", "snapshot_samples", "checkpoint_every", "snapshot_seed",
+                     "penalty_every"):
             value = getattr(self, name)
             low = 0 if name in ("steps", "checkpoint_every", "snapshot_seed") else 1
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -147,7 +149,7 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     loss, penalty = GANLoss(loss), Penalty(penalty)
     with torch.no_grad():
         x_fake = _call(generator, z, labels)  # (B, ...): no graph through G
-    if penalty.needs_input_grad:
+    if penalty.needs_input_grad and penalty_weight > 0:
         x_real = x_real.detach().requires_grad_(True)
     logits_real = _call(discriminator, x_real, labels)  # (B,)
     logits_fake = _call(discriminator, x_fake, labels)  # (B,)
@@ -320,12 +322,16 @@ _RESUME_MAY_CHANGE = {"steps", "snapshot_steps", "checkpoint_every"}
 def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[int], Any] | Iterable,
               config: TrainConfig = TrainConfig(), *, checkpoint: str | Path | None = None,
               resume_from: str | Path | None = None, snapshot_fn: SnapshotFn | None = None,
-              device: torch.device | str | None = None, desc: str = "training GAN") -> TrainResult:
+              device: torch.device | str | None = None, stop_at: int | None = None,
+              desc: str = "training GAN") -> TrainResult:
     """Train ``generator`` against ``discriminator`` on ``data`` for ``config.steps`` generator steps.
 
     ``checkpoint``: a file to save to (every ``config.checkpoint_every`` steps and at the end).
-    ``resume_from``: a checkpoint of an earlier run with the same config (``steps`` may grow);
-    training continues exactly where it stopped: same batches, same noise, same weights.
+    ``stop_at``: stop after this step (and save), as if interrupted; the learning-rate schedule
+    still runs over ``config.steps``, so resuming later gives the uninterrupted run.
+    ``resume_from``: a checkpoint of an earlier run with the same config; training continues
+    exactly where it stopped: same batches, same noise, same weights. ``config.steps`` may grow
+    to train longer (a decaying learning rate is then stretched over the new length).
     Seed first (``artlab.set_seed``) for a repeatable run.
     """
     if not hasattr(generator, "latent_dim"):
@@ -351,24 +357,27 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     began = time.perf_counter()
     if start == 0 and 0 in config.snapshot_steps:
         snapshots.append(_snapshot(0, generator, discriminator, z_snapshot, snapshot_fn))
+    end = config.steps if stop_at is None else min(max(int(stop_at), start), config.steps)
     bar = progress(total=config.steps, initial=start, desc=desc)
     report_every = max(1, config.steps // 50)
     try:
-        for step in range(start + 1, config.steps + 1):
+        for step in range(start + 1, end + 1):
             factor = config.lr_factor(step - 1)
             for name, optimizer in optimizers.items():
                 base = config.lr_g if name == "generator" else config.lr_d
                 for group in optimizer.param_groups:
                     group["lr"] = base * factor
             d_results = []
-            for _ in range(config.n_critic):
+            for critic in range(config.n_critic):
+                d_count = (step - 1) * config.n_critic + critic  # D steps before this one
+                lazy = config.penalty_every
+                weight = config.penalty_weight * lazy if d_count % lazy == 0 else 0.0
                 x_real, labels = next(stream)
                 x_real = x_real.to(device)
                 labels = labels.to(device) if labels is not None else None
                 z = torch.randn(x_real.shape[0], generator.latent_dim, device=device)  # (B, latent_dim)
                 d_results.append(d_step(generator, discriminator, optimizers["discriminator"], x_real, z,
-                                        labels=labels, loss=loss, penalty=penalty,
-                                        penalty_weight=config.penalty_weight))
+                                        labels=labels, loss=loss, penalty=penalty, penalty_weight=weight))
                 _check_finite("discriminator loss", d_results[-1].loss, step, history)
             d = d_results[0] if len(d_results) == 1 else DStep(
                 *(sum(getattr(r, f) for r in d_results) / len(d_results) for f in ("loss", "d_real", "d_fake", "penalty")))
@@ -386,7 +395,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
                                 D_fake=f"{d.d_fake:.2f}", refresh=False)
     finally:
         bar.close()
-    done = max(start, config.steps)
+    done = max(start, end)
     save(done)
     return TrainResult(generator, discriminator, history, snapshots, done, time.perf_counter() - began, optimizers)
 
