@@ -21,8 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 os.environ.setdefault("ARTLAB_PROGRESS", "0")
 
-RECIPES = ("vanilla", "cured")
-MIXTURES = ("ring", "grid")
+RECIPES = ("cured", "vanilla")
+MIXTURES = ("grid", "ring")
 
 
 def one_run(job: tuple[str, str, int, int | None]) -> dict:

@@ -3,19 +3,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import artlab  # noqa: E402
 from artlab.data.toy import ring, two_modes_1d  # noqa: E402
-from artlab.errors import ArgumentError  # noqa: E402
 from artlab.gan.models import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator  # noqa: E402
-from artlab.gan.train import History, Snapshot, TrainConfig, train_gan  # noqa: E402
-from artlab.viz.curves import moving_average, plot_history  # noqa: E402
+from artlab.gan.train import TrainConfig, train_gan  # noqa: E402
 from artlab.viz.toy import (decision_surface, plot_densities_1d, plot_mode_counts, plot_toy,  # noqa: E402
                             surface_snapshot)
-from artlab.viz.widgets import replay_toy, snapshot_slider  # noqa: E402
 
 
 class Linear(torch.nn.Module):
@@ -51,11 +46,6 @@ def test_surface_snapshots_come_back_from_training():
     assert d.training and g.training  # snapshots do not leave the models in eval mode
 
 
-def test_moving_average_is_a_trailing_mean():
-    assert np.allclose(moving_average([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5])
-    assert np.allclose(moving_average([5, 7], 1), [5, 7])
-
-
 def test_plots_draw_without_error():
     x = torch.linspace(-4, 4, 50)
     p = two_modes_1d().density(x)
@@ -63,20 +53,5 @@ def test_plots_draw_without_error():
     plot_densities_1d(x, p, p.flip(0), torch.full_like(x, 0.5), ax=axes[0, 0], title="t")
     plot_toy(ring().sample(20), ring().sample(20), torch.rand(6, 6), ax=axes[0, 1], title="toy")
     plot_mode_counts([3, 0, 5], ax=axes[0, 2])
-    history = History(step=[1, 2, 3], d_loss=[1.0, 1.2, 1.3], g_loss=[0.7, 0.8, 0.7], d_real=[0.6, 0.5, 0.5],
-                      d_fake=[0.4, 0.5, 0.5], penalty=[0, 0, 0])
-    plot_history(history, axes=axes[1, :2], title="h")
-    assert len(axes[0, 1].collections) == 2 and len(axes[1, 0].lines) == 3
+    assert len(axes[0, 1].collections) == 2 and len(axes[0, 2].patches) == 3
     plt.close(fig)
-
-
-def test_the_replay_slider_redraws_each_snapshot():
-    snapshots = [Snapshot(step, torch.randn(10, 2), {"surface": torch.rand(5, 5)}) for step in (0, 5, 9)]
-    widget = replay_toy(snapshots, ring().sample(10))
-    slider, label = widget.children[0].children
-    assert (slider.min, slider.max, slider.value) == (0, 2, 2) and label.value == "step 9"
-    slider.value = 1
-    assert label.value == "step 5"
-    with pytest.raises(ArgumentError, match="at least one snapshot"):
-        snapshot_slider([], lambda s, ax: None)
-    plt.close("all")
