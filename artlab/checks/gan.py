@@ -139,7 +139,7 @@ def check_d_step(d_step) -> None:
         g_before = [p.detach().clone() for p in generator.parameters()]
         generator, discriminator, loss = c.call(generator, discriminator, x_real, z)
         try:
-            value = float(loss)
+            value = loss.detach().item() if isinstance(loss, torch.Tensor) else float(loss)
         except (TypeError, ValueError, RuntimeError):
             value = None
         c.expect(value is not None and math.isclose(value, expected_loss, rel_tol=1e-4),

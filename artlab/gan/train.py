@@ -40,7 +40,7 @@ from artlab.gan.losses import GANLoss, r1_penalty
 from artlab.runtime import progress
 
 __all__ = ["Penalty", "TrainConfig", "DStep", "GStep", "History", "Snapshot", "TrainResult",
-           "d_step", "g_step", "make_optimizers", "batches", "train_gan", "sample_generator"]
+           "d_step", "g_step", "make_optimizers", "set_learning_rates", "batches", "train_gan", "sample_generator"]
 
 
 class Penalty(str, Enum):
@@ -103,8 +103,12 @@ class TrainConfig:
         object.__setattr__(self, "snapshot_steps", tuple(sorted({int(s) for s in self.snapshot_steps})))
 
     def lr_factor(self, step: int) -> float:
-        """Learning-rate multiplier at ``step``: 1 at the start, ``lr_end`` at the last step."""
+        """Learning-rate multiplier after ``step`` steps: 1 at the start, ``lr_end`` at the end."""
         return 1.0 - (1.0 - self.lr_end) * step / max(self.steps, 1)
+
+    def penalty_weight_at(self, d_count: int) -> float:
+        """The penalty's weight in D step number ``d_count`` (from 0): lazily, every k-th step times k."""
+        return self.penalty_weight * self.penalty_every if d_count % self.penalty_every == 0 else 0.0
 
 
 def _enum(where: str, kind: type[Enum], value: Any) -> None:
@@ -180,6 +184,22 @@ def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     finally:
         discriminator.requires_grad_(True)
     return GStep(loss=total.item(), d_fake=torch.sigmoid(logits_fake).mean().item())
+
+
+def set_learning_rates(optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, step: int) -> None:
+    """Put the decayed learning rates for ``step`` into both optimizers (stateless: resumes exactly)."""
+    factor = config.lr_factor(step)
+    for name, optimizer in optimizers.items():
+        base = config.lr_g if name == "generator" else config.lr_d
+        for group in optimizer.param_groups:
+            group["lr"] = base * factor
+
+
+def _mean(results: list[DStep]) -> DStep:
+    """The average of several D steps (n_critic > 1), field by field."""
+    if len(results) == 1:
+        return results[0]
+    return DStep(*(sum(getattr(r, f.name) for r in results) / len(results) for f in dataclasses.fields(DStep)))
 
 
 def make_optimizers(generator: nn.Module, discriminator: nn.Module,
@@ -362,25 +382,19 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     report_every = max(1, config.steps // 50)
     try:
         for step in range(start + 1, end + 1):
-            factor = config.lr_factor(step - 1)
-            for name, optimizer in optimizers.items():
-                base = config.lr_g if name == "generator" else config.lr_d
-                for group in optimizer.param_groups:
-                    group["lr"] = base * factor
+            set_learning_rates(optimizers, config, step - 1)
             d_results = []
             for critic in range(config.n_critic):
-                d_count = (step - 1) * config.n_critic + critic  # D steps before this one
-                lazy = config.penalty_every
-                weight = config.penalty_weight * lazy if d_count % lazy == 0 else 0.0
                 x_real, labels = next(stream)
                 x_real = x_real.to(device)
                 labels = labels.to(device) if labels is not None else None
                 z = torch.randn(x_real.shape[0], generator.latent_dim, device=device)  # (B, latent_dim)
+                weight = config.penalty_weight_at((step - 1) * config.n_critic + critic)
                 d_results.append(d_step(generator, discriminator, optimizers["discriminator"], x_real, z,
                                         labels=labels, loss=loss, penalty=penalty, penalty_weight=weight))
                 _check_finite("discriminator loss", d_results[-1].loss, step, history)
-            d = d_results[0] if len(d_results) == 1 else DStep(
-                *(sum(getattr(r, f) for r in d_results) / len(d_results) for f in ("loss", "d_real", "d_fake", "penalty")))
+            d = _mean(d_results)
+            # G's step reuses the labels of the last real batch: a conditional G paints the data's classes.
             z = torch.randn(config.batch_size, generator.latent_dim, device=device)  # (B, latent_dim)
             g = g_step(generator, discriminator, optimizers["generator"], z, labels=labels, loss=loss)
             _check_finite("generator loss", g.loss, step, history)
