@@ -16,40 +16,24 @@ def stub(*args):
     raise NotImplementedError()
 
 
-def good_d_step(generator, discriminator, optimizer, x_real, z):
-    with torch.no_grad():
-        x_fake = generator(z)
-    loss = F.softplus(-discriminator(x_real)).mean() + F.softplus(discriminator(x_fake)).mean()
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+def make_d_step(*, detach=True, zero_grad=True, sign=1.0):
+    """A d_step, right by default; each switch makes one typical mistake."""
+    def d_step(generator, discriminator, optimizer, x_real, z):
+        x_fake = generator(z).detach() if detach else generator(z)
+        loss = (F.softplus(-sign * discriminator(x_real)).mean()
+                + F.softplus(sign * discriminator(x_fake)).mean())
+        if zero_grad:
+            optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return d_step
 
 
-def d_step_without_detach(generator, discriminator, optimizer, x_real, z):
-    x_fake = generator(z)
-    loss = F.softplus(-discriminator(x_real)).mean() + F.softplus(discriminator(x_fake)).mean()
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
-def d_step_without_zero_grad(generator, discriminator, optimizer, x_real, z):
-    x_fake = generator(z).detach()
-    loss = F.softplus(-discriminator(x_real)).mean() + F.softplus(discriminator(x_fake)).mean()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
-def d_step_wrong_sign(generator, discriminator, optimizer, x_real, z):
-    x_fake = generator(z).detach()
-    loss = F.softplus(discriminator(x_real)).mean() + F.softplus(-discriminator(x_fake)).mean()
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+good_d_step = make_d_step()
+d_step_without_detach = make_d_step(detach=False)
+d_step_without_zero_grad = make_d_step(zero_grad=False)
+d_step_wrong_sign = make_d_step(sign=-1.0)
 
 
 def d_step_stepping_generator_too(generator, discriminator, optimizer, x_real, z):
