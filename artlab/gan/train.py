@@ -352,6 +352,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     ``resume_from``: a checkpoint of an earlier run with the same config; training continues
     exactly where it stopped: same batches, same noise, same weights. ``config.steps`` may grow
     to train longer (a decaying learning rate is then stretched over the new length).
+    Exactness holds for samplers (``data(batch_size)`` drawing from the global generators); an
+    iterable such as a ``DataLoader`` starts a new pass on resume (repeatable, but not the
+    batches the uninterrupted run would have seen mid-pass).
     Seed first (``artlab.set_seed``) for a repeatable run.
     """
     if not hasattr(generator, "latent_dim"):
