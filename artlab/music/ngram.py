@@ -71,10 +71,11 @@ def bigram_nll(train: Sequence[Sequence[int]], test: Sequence[Sequence[int]], vo
     counts = np.zeros((vocab_size, vocab_size))
     for s in train_:
         np.add.at(counts, (s[:-1], s[1:]), 1.0)
-    p = (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * vocab_size)
-    prev = np.concatenate([s[:-1] for s in test_])
-    nxt = np.concatenate([s[1:] for s in test_])
-    return -np.log(p[prev, nxt])
+    with np.errstate(divide="ignore", invalid="ignore"):  # alpha = 0: unseen pairs get an infinite NLL
+        p = (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * vocab_size)
+        prev = np.concatenate([s[:-1] for s in test_])
+        nxt = np.concatenate([s[1:] for s in test_])
+        return -np.log(p[prev, nxt])
 
 
 # --- Kneser-Ney ------------------------------------------------------------------------

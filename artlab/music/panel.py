@@ -29,6 +29,8 @@ class ComposePanel:
 
         self.model, self.vocab, self.tempo = model, vocab, tempo
         self.melody: Melody | None = None
+        self.notation = self.audio = None   # what the last press showed (an SVG and an Audio player)
+        self.message = ""                   # or why it could not compose
         self.temperature = w.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature")
         self.top_p = w.FloatSlider(value=top_p, min=0.5, max=1.0, step=0.01, description="top-p")
         self.bars = w.IntSlider(value=bars, min=2, max=64, description="bars")
@@ -54,11 +56,13 @@ class ComposePanel:
             try:
                 melody = self._sample()
             except ArtlabError as error:
-                print(f"Could not compose: {error}")
+                self.message = f"Could not compose: {error}"
+                print(self.message)
                 return None
-            self.melody = melody
-            display(show(melody))
-            display(to_audio(melody, tempo=self.tempo))
+            self.melody, self.message = melody, ""
+            self.notation, self.audio = show(melody), to_audio(melody, tempo=self.tempo)
+            display(self.notation)
+            display(self.audio)
             ax = plot_pianoroll(melody, title=f"{melody.meter}, {melody.key}, {len(melody)} events")
             plt.show()
             plt.close(ax.figure)
