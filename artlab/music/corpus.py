@@ -69,11 +69,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from artlab.errors import ArgumentError, DataError
-from artlab.music.encoding import KEYS, REST, Melody, bar_length, canonical_key, from_stream
+from artlab.music.encoding import KEYS, METERS, REST, Melody, bar_length, canonical_key, from_stream
 
 __all__ = [
     "COLLECTIONS", "DATASET_PATH", "DATASET_VERSION", "SPLITS", "Tune", "Corpus", "load_corpus",
-    "source_ids", "extract", "rebuild", "verify", "group_tunes", "assign_splits",
+    "source_ids", "extract", "rebuild", "regroup", "verify", "group_tunes", "assign_splits",
     "load_melody", "load_melodies", "melody_from_text", "normalise_key", "transpositions",
 ]
 
@@ -247,9 +247,13 @@ def _extract_one(source_id: str):
 
 # --- grouping near-copies and splitting -----------------------------------------------------
 
-def _windows(melody: Melody, bars: int = GROUP_BARS) -> set[int]:
-    """Hashes of every stretch of ``bars`` bars (or more), transposition-invariant."""
-    span = bars * melody.bar_length
+_BAR_LENGTHS = sorted({bar_length(m) for m in METERS})
+
+
+def _windows(melody: Melody, span: Fraction) -> set[int]:
+    """Every stretch of at least ``span`` quarters (the fewest events that reach it), as
+    hashes of ``(span, intervals and durations)``: the same up to transposition, the same hash
+    (no strings inside, so the hash is the same in every run)."""
     pitches, durations = melody.pitches, melody.durations
     out = set()
     j, total = 0, Fraction(0)
@@ -260,15 +264,19 @@ def _windows(melody: Melody, bars: int = GROUP_BARS) -> set[int]:
         if total < span:
             break
         base = next((p for p in pitches[i:j] if p != REST), 0)
-        out.add(hash(tuple((p - base if p != REST else _REST_MARK, d) for p, d in zip(pitches[i:j], durations[i:j]))))
+        out.add(hash((span, tuple((p - base if p != REST else _REST_MARK, d) for p, d in zip(pitches[i:j], durations[i:j])))))
         total -= durations[i]
     return out
 
 
 def group_tunes(melodies: Sequence[Melody], bars: int = GROUP_BARS) -> list[int]:
-    """Group ids: melodies sharing ``bars`` bars verbatim up to transposition share one.
+    """Group ids: melodies that share ``bars`` bars verbatim up to transposition share one.
 
-    Union-find over shared window hashes; a group's id is the index of its first melody.
+    Bars are counted in the meter with the shorter bar of the two tunes (4 bars of 2/4 is
+    2 bars of 4/4), so each tune offers the windows of its own ``bars`` bars, and probes
+    with windows as long as ``bars`` bars of every shorter bar length. Two tunes join when
+    their own windows meet, or a probe of one meets an own window of the other.
+    Union-find; a group's id is the index of its first melody.
     """
     parent = list(range(len(melodies)))
 
@@ -278,14 +286,22 @@ def group_tunes(melodies: Sequence[Melody], bars: int = GROUP_BARS) -> list[int]
             i = parent[i]
         return i
 
-    first_owner: dict[int, int] = {}
+    def union(i: int, j: int) -> None:
+        a, b = find(i), find(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    owner: dict[int, int] = {}
+    probes: list[tuple[int, int]] = []
     for i, melody in enumerate(melodies):
-        for h in _windows(melody, bars):
-            j = first_owner.setdefault(h, i)
-            if j != i:
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+        own = melody.bar_length
+        for key in _windows(melody, bars * own):
+            union(i, owner.setdefault(key, i))
+        for shorter in (b for b in _BAR_LENGTHS if b < own):
+            probes.extend((i, key) for key in _windows(melody, bars * shorter))
+    for i, key in probes:
+        if key in owner:
+            union(i, owner[key])
     return [find(i) for i in range(len(melodies))]
 
 
@@ -358,18 +374,32 @@ def rebuild(path: str | os.PathLike = DATASET_PATH, *, collections: Sequence[str
                                            "kept": len(kept), "skipped": dict(skipped.most_common())}
         log(f"  kept {len(kept)}, left out {sum(skipped.values())}: {dict(skipped)}  "
             f"({time.perf_counter() - started:.0f} s so far)")
-    data = _to_json(records, info)
-    path = Path(path)
+    log("grouping near-copies and assigning splits ...")
+    path = _write(Path(path), _to_json(records, info))
+    log(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {len(records)} tunes) "
+        f"in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def _write(path: Path, data: dict) -> Path:
+    """gzipped compact JSON, byte-for-byte the same for the same data (no time stamp inside)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle:
+        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle:
             handle.write(text)
     os.replace(tmp, path)
-    log(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {len(records)} tunes) "
-        f"in {time.perf_counter() - started:.0f} s")
     return path
+
+
+def regroup(path: str | os.PathLike = DATASET_PATH) -> Path:
+    """Recompute groups and splits of a stored dataset with the current rules (no music21 needed)."""
+    path = Path(path)
+    data = _read(path)
+    corpus = _from_json(data)
+    records = [(t.id, t.title, t.melody) for t in corpus.tunes]
+    return _write(path, _to_json(records, data["info"]))
 
 
 def _read(path: Path) -> dict:
@@ -395,18 +425,17 @@ def _read(path: Path) -> dict:
 def _from_json(data: dict) -> Corpus:
     columns = data["tunes"]
     ticks = data["ticks_per_quarter"]
-    fractions: dict[int, Fraction] = {}
-
-    def frac(t: int) -> Fraction:
-        value = fractions.get(t)
-        if value is None:
-            value = fractions[t] = Fraction(t, ticks)
-        return value
-
+    distinct = {t for ds in columns["durations"] for t in set(ds)} | set(columns["upbeat"])
+    frac = {t: Fraction(t, ticks) for t in distinct}
+    keys, meters = set(KEYS), set(columns["meter"])
+    for meter in meters:
+        bar_length(meter)  # a malformed file fails here, not later
+    if not set(columns["key"]) <= keys:
+        raise DataError("dataset", expected="keys named as in KEYS", got=sorted(set(columns["key"]) - keys)[:3])
     tunes = []
     for i, tune_id in enumerate(columns["id"]):
-        melody = Melody(tuple(columns["pitches"][i]), tuple(frac(t) for t in columns["durations"][i]),
-                        columns["meter"][i], columns["key"][i], frac(columns["upbeat"][i]))
+        melody = Melody._trusted(tuple(columns["pitches"][i]), tuple([frac[t] for t in columns["durations"][i]]),
+                                 columns["meter"][i], columns["key"][i], frac[columns["upbeat"][i]])
         tunes.append(Tune(tune_id, columns["collection"][i], columns["title"][i], melody,
                           columns["group"][i], columns["split"][i]))
     return Corpus(tunes, dict(data.get("info", {}), version=data["version"]))
@@ -577,10 +606,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = commands.add_parser("verify", help="re-extract a random sample and compare with the stored tunes")
     check.add_argument("--sample", type=int, default=20)
     check.add_argument("--seed", type=int, default=0)
+    commands.add_parser("regroup", help="recompute groups and splits of the stored dataset (seconds, no music21)")
     commands.add_parser("summary", help="print what the dataset holds")
     args = parser.parse_args(argv)
     if args.command == "rebuild":
         rebuild(args.output, collections=args.collections, workers=args.workers, limit=args.limit)
+        return 0
+    if args.command == "regroup":
+        print(f"wrote {regroup()}")
         return 0
     if args.command == "verify":
         problems = verify(args.sample, seed=args.seed)

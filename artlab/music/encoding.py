@@ -142,6 +142,8 @@ def pitch_name(pitch: int) -> str:
 
 
 def _fraction(value, what: str) -> Fraction:
+    if type(value) is Fraction:
+        return value
     try:
         out = Fraction(value)
     except (TypeError, ValueError):
@@ -167,16 +169,16 @@ class Melody:
     upbeat: Fraction = Fraction(0)
 
     def __post_init__(self) -> None:
-        pitches = tuple(int(p) for p in self.pitches)
+        pitches = tuple(map(int, self.pitches))
         durations = tuple(_fraction(d, "Melody(durations)") for d in self.durations)
         if len(pitches) != len(durations):
             raise ArgumentError("Melody(pitches, durations)", expected="as many durations as pitches",
                                 got=f"<{len(pitches)} pitches and {len(durations)} durations>")
-        bad = [p for p in pitches if not (p == REST or 0 <= p <= 127)]
+        bad = [p for p in set(pitches) if not (p == REST or 0 <= p <= 127)]
         if bad:
             raise ArgumentError("Melody(pitches)", expected="MIDI numbers 0..127, or REST (-1) for a rest",
                                 got=bad[0])
-        if any(d <= 0 for d in durations):
+        if any(d <= 0 for d in set(durations)):
             raise ArgumentError("Melody(durations)", expected="durations > 0 (in quarter notes)",
                                 got=min(durations))
         bar = bar_length(self.meter)
@@ -188,6 +190,15 @@ class Melody:
         object.__setattr__(self, "pitches", pitches)
         object.__setattr__(self, "durations", durations)
         object.__setattr__(self, "upbeat", upbeat)
+
+    @classmethod
+    def _trusted(cls, pitches: tuple, durations: tuple, meter: str, key: str, upbeat: Fraction) -> "Melody":
+        """Build without checks, for data artlab wrote and tested itself (loading the corpus fast)."""
+        melody = object.__new__(cls)
+        for name, value in (("pitches", pitches), ("durations", durations), ("meter", meter), ("key", key),
+                            ("upbeat", upbeat)):
+            object.__setattr__(melody, name, value)
+        return melody
 
     # --- size and time ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -301,8 +312,18 @@ class Vocabulary:
                  + [f"pitch:{pitch_name(p)}" for p in range(low, high + 1)]
                  + [f"dur:{_duration_name(d)}" for d in durations])
         object.__setattr__(self, "tokens", tuple(names))
-        object.__setattr__(self, "_ids", {name: i for i, name in enumerate(names)})
+        ids = {name: i for i, name in enumerate(names)}
+        object.__setattr__(self, "_ids", ids)
         object.__setattr__(self, "_upbeats", tuple(upbeats))
+        # lookup tables for the hot paths (encode, decode, sampling)
+        object.__setattr__(self, "_kinds", tuple(n.strip("<>").split(":")[0] for n in names))
+        pitch_ids = {p: ids[f"pitch:{pitch_name(p)}"] for p in range(low, high + 1)}
+        pitch_ids[REST] = ids["rest"]
+        object.__setattr__(self, "_pitch_ids", pitch_ids)
+        object.__setattr__(self, "_id_pitch", {i: p for p, i in pitch_ids.items()})
+        dur_ids = {d: ids[f"dur:{_duration_name(d)}"] for d in durations}
+        object.__setattr__(self, "_dur_ids", dur_ids)
+        object.__setattr__(self, "_id_dur", {i: d for d, i in dur_ids.items()})
 
     # --- names and ids ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -344,8 +365,10 @@ class Vocabulary:
 
     def kind(self, token: int) -> str:
         """One of ``pad bos eos meter key upbeat pitch rest dur``."""
-        name = self.name(token)
-        return name.strip("<>").split(":")[0]
+        token = int(token)
+        if not 0 <= token < len(self._kinds):
+            raise ArgumentError("token id", expected=f"0..{len(self._kinds) - 1}", got=token)
+        return self._kinds[token]
 
     def ids_of_kind(self, kind: str) -> list[int]:
         """All ids of one kind, e.g. ``vocab.ids_of_kind("dur")``."""
@@ -353,8 +376,9 @@ class Vocabulary:
 
     def pitch_token(self, pitch: int) -> int:
         """Id of ``pitch:P`` (or of ``rest`` for :data:`REST`)."""
-        if pitch == REST:
-            return self.rest
+        found = self._pitch_ids.get(pitch)
+        if found is not None:
+            return found
         low, high = self.pitch_range
         if not low <= pitch <= high:
             raise DataError("pitch", expected=f"a MIDI pitch in {low}..{high} ({pitch_name(low)}..{pitch_name(high)})",
@@ -363,6 +387,9 @@ class Vocabulary:
 
     def duration_token(self, duration) -> int:
         """Id of ``dur:D``."""
+        found = self._dur_ids.get(duration)
+        if found is not None:
+            return found
         name = f"dur:{_duration_name(Fraction(duration))}"
         if name not in self._ids:
             raise DataError("duration", expected=f"one of the {len(self.durations)} durations in vocab.durations "
@@ -372,6 +399,9 @@ class Vocabulary:
 
     def token_pitch(self, token: int) -> int:
         """The MIDI pitch (or REST) of a pitch or rest token."""
+        found = self._id_pitch.get(token)
+        if found is not None:
+            return found
         name = self.name(token)
         if name == "rest":
             return REST
@@ -380,6 +410,10 @@ class Vocabulary:
         return self.pitch_range[0] + (token - self._ids[f"pitch:{pitch_name(self.pitch_range[0])}"])
 
     def token_duration(self, token: int) -> Fraction:
+        """The duration (quarter notes) of a duration token."""
+        found = self._id_dur.get(token)
+        if found is not None:
+            return found
         name = self.name(token)
         if not name.startswith("dur:"):
             raise ArgumentError("token", expected="a duration token", got=name)
@@ -390,8 +424,8 @@ class Vocabulary:
         """True when every part of ``melody`` has a token (so ``decode(encode(m)) == m``)."""
         low, high = self.pitch_range
         return (melody.meter in self.meters and melody.key in self.keys and melody.upbeat in self._upbeats
-                and all(p == REST or low <= p <= high for p in melody.pitches)
-                and all(f"dur:{_duration_name(d)}" in self._ids for d in set(melody.durations)))
+                and all(p in self._pitch_ids for p in set(melody.pitches))
+                and all(d in self._dur_ids for d in set(melody.durations)))
 
     def encode(self, melody: Melody) -> list[int]:
         """``<bos> meter key upbeat (pitch dur)* <eos>`` as token ids."""
@@ -464,7 +498,7 @@ class Vocabulary:
                             hint="For a sequence still being sampled, pass complete=False.")
         if upbeat >= bar_length(meter):
             upbeat = Fraction(0)
-        return Melody(tuple(pitches), tuple(durations), meter, key, upbeat)
+        return Melody._trusted(tuple(pitches), tuple(durations), meter, key, upbeat)  # every part came from a token
 
     def transpose_tokens(self, tokens: Sequence[int], semitones: int) -> list[int] | None:
         """The token sequence of the melody moved ``semitones`` (key token too);
