@@ -68,3 +68,53 @@ def test_build_composer_from_config_and_registry():
 def test_bad_configs_are_refused(bad):
     with pytest.raises(ArgumentError):
         LSTMConfig(**bad)
+
+
+# --- knowing the beat --------------------------------------------------------------------
+
+from fractions import Fraction  # noqa: E402
+
+from artlab.music.encoding import REST, Melody, Vocabulary  # noqa: E402
+from artlab.music.models import BarClock  # noqa: E402
+
+VOCAB = Vocabulary()
+
+
+def test_bar_clock_says_where_the_next_note_starts():
+    clock = BarClock(VOCAB)
+    melody = Melody((67, 72, 71, REST, 74), (Fraction(1, 2), 1, Fraction(1, 3), Fraction(2, 3), 3), "3/4", "C major",
+                    Fraction(1, 2))
+    tokens = torch.tensor([VOCAB.encode(melody)])
+    positions = clock(tokens)[0].tolist()
+    u = clock.unknown
+    # <bos> meter key upbeat | G 1/2 | C 1 | B 1/3 | rest 2/3 | D 3 | <eos>  (twelfths of a quarter)
+    assert positions == [u, 0, 0, 30, 30, 0, 0, 12, 12, 16, 16, 24, 24, 24, 24]  # (meaningful from the upbeat on)
+    assert clock.size == 8 * 12 + 1
+
+
+def test_bar_clock_step_by_step_equals_the_whole_sequence():
+    clock = BarClock(VOCAB)
+    tokens = torch.tensor([VOCAB.encode(Melody((60, 62, 64), (Fraction(3, 2), Fraction(1, 2), 3), "6/8")),
+                           VOCAB.encode(Melody((60, 62, 64), (1, 1, 1), "2/4", upbeat=1))])
+    whole = clock(tokens)
+    state, steps = None, []
+    for t in range(tokens.shape[1]):
+        position, state = clock.step(tokens[:, t], state)
+        steps.append(position)
+    assert torch.equal(torch.stack(steps, dim=1), whole)
+
+
+def test_a_model_that_knows_the_beat_steps_like_it_runs_and_needs_the_vocabulary():
+    torch.manual_seed(0)
+    config = LSTMConfig(len(VOCAB), 16, 24, bar_position=True, tie_weights=True)
+    model = LSTMComposer(config, VOCAB).eval()
+    tokens = torch.tensor([VOCAB.encode(Melody((60, 62, 64, 65), (1, Fraction(1, 2), Fraction(1, 2), 2), "3/4", upbeat=1))])
+    whole = model(tokens)
+    state, steps = None, []
+    for t in range(tokens.shape[1]):
+        logits, state = model.step(tokens[:, t], state)
+        steps.append(logits)
+    assert torch.allclose(torch.stack(steps, dim=1), whole, atol=1e-5)
+    with pytest.raises(ArgumentError, match="vocabulary"):
+        LSTMComposer(config)
+    assert isinstance(build_composer(config, VOCAB), LSTMComposer)

@@ -69,12 +69,14 @@ def test_batches_pad_with_zero_and_keep_every_token(data):
     assert cropped.shape[1] <= 7
 
 
-def test_learning_rate_warms_up_then_decays_to_a_tenth():
-    config = TrainConfig(steps=1000, warmup=100, lr=1e-3)
+def test_learning_rate_warms_up_then_decays_to_a_tenth_over_steps_or_seconds():
+    config = TrainConfig(steps=1000, warmup=100, lr=1e-3, max_seconds=100.0)
     assert lr_at(0, config) == pytest.approx(1e-5)
     assert lr_at(99, config) == pytest.approx(1e-3)
     assert lr_at(1000, config) == pytest.approx(1e-4)
     assert lr_at(500, config) < lr_at(200, config)
+    assert lr_at(200, config, seconds=100.0) == pytest.approx(1e-4)  # time is up: the end value
+    assert lr_at(550, config, seconds=1.0) == pytest.approx(lr_at(550, config))
 
 
 def test_training_learns_the_toy_melodies_and_checkpoints(data, tmp_path):

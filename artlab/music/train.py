@@ -11,9 +11,10 @@ train here alike. Each step is :func:`training_step`::
 Around it, :func:`train_composer`:
 
 * draws batches of whole melodies of similar length (padding wasted stays small; a melody
-  longer than ``max_len`` tokens contributes a random window of it);
+  longer than ``max_len`` tokens contributes its beginning);
 * optionally transposes each melody by a random interval (``transpose``: augmentation);
-* warms the learning rate up, then decays it along a cosine to 10% over ``steps``;
+* warms the learning rate up, then decays it along a cosine to 10% over the budget
+  (``steps`` or ``max_seconds``, whichever runs out first);
 * every ``eval_every`` steps measures the validation NLL per token, keeps the best
   weights, writes them to a checkpoint (with the model's config and the vocabulary, so
   :func:`artlab.music.models.load_composer` rebuilds it in a fresh process) and stops
@@ -21,8 +22,8 @@ Around it, :func:`train_composer`:
 * stops when ``steps`` are done or ``max_seconds`` of wall-clock time are spent, whichever
   comes first, and returns the model holding its best weights.
 
-The same seed on the same machine gives the same model, as long as the time budget
-does not cut training short (a budget in seconds depends on the machine).
+The same seed on the same machine gives the same model as long as the step budget runs
+out before the time budget (time depends on the machine and on what else it is doing).
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class TrainConfig:
     steps: int = 3000              # optimizer steps at most
     max_seconds: float | None = 180.0   # wall-clock budget, evaluations included (None: no limit)
     batch_size: int = 32           # melodies per batch
-    max_len: int = 320             # longest token window trained on
+    max_len: int = 1024            # a longer melody trains on its first max_len + 1 tokens
     lr: float = 3e-3               # peak learning rate (Adam)
     warmup: int = 100              # steps of linear warm-up
     weight_decay: float = 0.0      # AdamW weight decay
@@ -90,12 +91,20 @@ class TrainResult:
     checkpoint: Path | None = None
 
 
-def lr_at(step: int, config: TrainConfig) -> float:
-    """Linear warm-up to ``lr``, then a cosine decay to ``lr / 10`` at ``steps``."""
+def lr_at(step: int, config: TrainConfig, seconds: float = 0.0) -> float:
+    """Linear warm-up to ``lr``, then a cosine decay to ``lr / 10`` at the end of the budget.
+
+    The budget is spent by steps or by seconds, whichever runs out first, so the decay
+    follows ``max(step / steps, seconds / max_seconds)``: on a slow machine the learning
+    rate still reaches its end value when the time is up.
+    """
     if step < config.warmup:
         return config.lr * (step + 1) / config.warmup
-    progress_ = min(1.0, (step - config.warmup) / max(1, config.steps - config.warmup))
-    return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress_)))
+    done = (step - config.warmup) / max(1, config.steps - config.warmup)
+    if config.max_seconds:
+        done = max(done, seconds / config.max_seconds)
+    done = min(1.0, done)
+    return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * done)))
 
 
 def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, tokens: torch.Tensor, *,
@@ -132,9 +141,7 @@ def make_batches(sequences: Sequence[Sequence[int]], config: TrainConfig, rng: n
                 if config.transpose and vocab is not None:
                     shift = int(rng.integers(-config.transpose, config.transpose + 1))
                     tokens = vocab.transpose_tokens(tokens, shift) or tokens
-                if len(tokens) > config.max_len + 1:
-                    start = int(rng.integers(0, len(tokens) - config.max_len))
-                    tokens = tokens[start:start + config.max_len + 1]
+                tokens = tokens[: config.max_len + 1]  # keeps the header (meter, key, upbeat)
                 rows.append(tokens)
             longest = max(len(r) for r in rows)
             batch = torch.zeros((len(rows), longest), dtype=torch.long)  # 0 is <pad>
@@ -171,7 +178,7 @@ def train_composer(model: torch.nn.Module, train: Sequence[Sequence[int]], valid
     try:
         while step < config.steps:
             for group in optimizer.param_groups:
-                group["lr"] = lr_at(step, config)
+                group["lr"] = lr_at(step, config, time.perf_counter() - started)
             loss = training_step(model, optimizer, next(batches).to(device), pad=vocab.pad, clip=config.clip)
             if not math.isfinite(loss):
                 raise TrainingError(f"{desc}, step {step}", expected="a finite loss", got=loss,
