@@ -76,12 +76,29 @@ def test_transpose_moves_pitches_and_key_but_not_rests():
 
 def test_bar_index_take_and_first_bars_respect_the_upbeat():
     assert PICKUP.bar_index() == [0, 1, 1, 1, 1, 1, 2, 2]
+    assert TWINKLE.bar_index() == [1, 1, 1, 1, 2, 2, 2]  # no upbeat: the first bar is bar 1
     assert PICKUP.first_bars(1) == PICKUP.take(0, 6)
+    assert TWINKLE.first_bars(1) == TWINKLE.take(0, 4)
     tail = PICKUP.take(6)
     assert tail.upbeat == 0 and tail.pitches == (79, 77)
     middle = PICKUP.take(2)  # starts one and a half quarters into bar 1
     assert middle.upbeat == F(3, 2)
     assert PICKUP.take(0, 3) + PICKUP.take(3) == PICKUP
+
+
+def test_cut_bars_splits_at_bar_lines_and_pieces_add_up():
+    # PICKUP (3/4, upbeat 1/2): G 1/2 | C 3/2, rest 1/2, D E F (triplets) | G 5/2, F 1/2
+    head, tail = PICKUP.cut_bars(0, 2), PICKUP.cut_bars(2)
+    assert head.upbeat == F(1, 2) and tail.upbeat == 0
+    assert head.duration == F(1, 2) + 3 and head + tail == PICKUP
+    middle = PICKUP.cut_bars(1, 2)
+    assert middle.duration == 3 and middle.pitches == (72, REST, 74, 76, 77)
+    across = melody([(60, 2), (62, 4), (64, 2)])  # the D crosses the bar line of bar 2
+    first, second = across.cut_bars(0, 2), across.cut_bars(2)
+    assert first.events == [(60, 2), (62, 2)] and second.events == [(62, 2), (64, 2)]
+    assert first.duration + second.duration == across.duration
+    edited = across.cut_bars(0, 2) + melody([(67, 4)]) + across.cut_bars(3)
+    assert edited.events == [(60, 2), (62, 2), (67, 4)]
 
 
 # --- Vocabulary ----------------------------------------------------------------------

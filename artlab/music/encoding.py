@@ -239,12 +239,10 @@ class Melody:
         return replace(self, pitches=pitches, key=canonical_key(tonic + semitones, mode))
 
     def bar_index(self) -> list[int]:
-        """For each event, the bar it starts in (0 is the upbeat bar when there is one)."""
-        first = self.upbeat if self.upbeat else self.bar_length
-        index = []
-        for onset in self.onsets():
-            index.append(0 if onset < first else int((onset - first) // self.bar_length) + (1 if self.upbeat else 0))
-        return index
+        """For each event, the number of the bar it starts in, as in a score: the upbeat is
+        bar 0 and the first full bar is bar 1."""
+        bar, upbeat = self.bar_length, self.upbeat
+        return [0 if onset < upbeat else int((onset - upbeat) // bar) + 1 for onset in self.onsets()]
 
     def take(self, start: int, stop: int | None = None) -> "Melody":
         """Events ``start:stop`` as a melody (the upbeat is recomputed from where it starts)."""
@@ -257,11 +255,29 @@ class Melody:
         return replace(self, pitches=self.pitches[start:stop], durations=self.durations[start:stop], upbeat=upbeat)
 
     def first_bars(self, n: int) -> "Melody":
-        """The events that start in the first ``n`` bars (the upbeat bar not counted)."""
-        index = self.bar_index()
-        offset = 1 if self.upbeat else 0
-        keep = sum(1 for b in index if b < n + offset)
+        """The events that start in the upbeat and the first ``n`` full bars (notes kept whole)."""
+        keep = sum(1 for b in self.bar_index() if b <= n)
         return self.take(0, keep)
+
+    def cut_bars(self, first: int, last: int | None = None) -> "Melody":
+        """The music from the bar line before bar ``first`` to the one before bar ``last``.
+
+        Bars are numbered as in a score (the upbeat is bar 0, the first full bar is 1);
+        ``last=None`` runs to the end. A note crossing either bar line is cut there, so
+        ``m.cut_bars(0, k) + m.cut_bars(k)`` has the same length as ``m`` and the same
+        sound, with a note that crossed bar line ``k`` split in two.
+        """
+        bar, upbeat = self.bar_length, self.upbeat
+        start = Fraction(0) if first <= 0 else upbeat + (first - 1) * bar
+        end = self.duration if last is None else max(start, upbeat + (last - 1) * bar if last > 0 else Fraction(0))
+        pitches, durations = [], []
+        for onset, pitch, duration in zip(self.onsets(), self.pitches, self.durations):
+            lo, hi = max(onset, start), min(onset + duration, end)
+            if hi > lo:
+                pitches.append(pitch)
+                durations.append(hi - lo)
+        return replace(self, pitches=tuple(pitches), durations=tuple(durations),
+                       upbeat=upbeat if first <= 0 else Fraction(0))
 
     def __add__(self, other: "Melody") -> "Melody":
         """Concatenate two melodies (meter, key and upbeat of the first)."""

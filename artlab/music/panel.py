@@ -51,7 +51,7 @@ class ComposePanel:
         from artlab.viz.pianoroll import plot_pianoroll
         import matplotlib.pyplot as plt
 
-        self.output.clear_output(wait=True)
+        self.output.clear_output()
         with self.output:
             try:
                 melody = self._sample()

@@ -5,7 +5,7 @@ the training budget in full and in fast mode. ``benchmarks/music.py`` trains exa
 notebook's full-mode recipes, so the figures it prints are the notebook's.
 
 * :data:`FOLK`: an LSTM on the Essen folk songs, trained from scratch for at most three
-  minutes (up to 2,500 steps of 32 melodies; a 2-core laptop CPU manages about 1,500-2,500).
+  minutes (1,500 steps of 32 melodies, about 170 s on one core of a laptop CPU).
 * :data:`CHORALES`: the same architecture on Bach's chorale melodies. There are only
   about 280 training chorales, too few to learn melody from scratch, so this recipe
   *fine-tunes* the folk model (``start_from="folk"``): it keeps what the folk songs
@@ -57,8 +57,8 @@ FOLK = Recipe(
     name="folk",
     collections=("essen",),
     model=_MODEL,
-    full=TrainConfig(steps=2500, max_seconds=180.0, batch_size=32, lr=5e-3, warmup=100, eval_every=125, patience=4),
-    fast=TrainConfig(steps=12, max_seconds=20.0, batch_size=16, lr=5e-3, warmup=4, eval_every=6, eval_melodies=60),
+    full=TrainConfig(steps=1500, max_seconds=180.0, batch_size=32, lr=5e-3, warmup=100, eval_every=100, patience=4),
+    fast=TrainConfig(steps=40, max_seconds=20.0, batch_size=16, lr=5e-3, warmup=5, eval_every=20, eval_melodies=60),
 )
 
 CHORALES = Recipe(

@@ -32,6 +32,7 @@ import torch
 
 from artlab.errors import ArgumentError
 from artlab.music.encoding import Melody, Vocabulary, bar_length
+from artlab.music.train import cpu_threads
 
 __all__ = ["apply_temperature", "softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next",
            "compose", "compose_many", "as_melody"]
@@ -194,8 +195,14 @@ def compose_many(model: torch.nn.Module, vocab: Vocabulary, n: int, *, bars: int
         raise ArgumentError("meter", expected=f"one of {', '.join(vocab.meters)}", got=meter)
     if key is not None and f"key:{key}" not in vocab.tokens:
         raise ArgumentError("key", expected="one of the vocabulary's keys, e.g. 'C major' or 'A minor'", got=key)
-    model.eval()
     device = next(model.parameters()).device
+    with cpu_threads(1 if device.type == "cpu" else None):  # one token at a time: one thread is fastest
+        return _compose_many(model, vocab, n, bars=bars, temperature=temperature, top_k=top_k, top_p=top_p,
+                             prime=prime, meter=meter, key=key, seed=seed, max_tokens=max_tokens, device=device)
+
+
+def _compose_many(model, vocab, n, *, bars, temperature, top_k, top_p, prime, meter, key, seed, max_tokens, device):
+    model.eval()
     grammar = _Grammar(vocab)
     generator = torch.Generator().manual_seed(int(seed))
 
