@@ -1,8 +1,5 @@
 """The melody dataset, its split, its rebuild check, and reading a learner's own files."""
-import os
-import time
 
-import numpy as np
 import pytest
 
 from artlab.errors import ArgumentError, DataError
@@ -86,7 +83,7 @@ def test_every_stored_melody_that_fits_round_trips_through_the_tokens(corpus):
 
 
 def test_re_extracting_a_sample_from_music21_reproduces_the_stored_melodies():
-    assert verify(2, seed=int(time.time()) % 1000) == []
+    assert verify(2, seed=7) == []  # 2 random tunes per collection (a fixed seed: the same tunes every run)
 
 
 def test_loading_is_cached(corpus):

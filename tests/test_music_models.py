@@ -4,17 +4,24 @@ import torch
 
 from artlab.errors import ArgumentError
 from artlab.music.models import COMPOSERS, LSTMComposer, LSTMConfig, build_composer, count_parameters
+from artlab.music.train import cpu_threads
 
 V = 30
 
 
 @pytest.fixture(autouse=True)
 def _one_thread():
-    """Small models train fastest on one thread, and a shared machine punishes two."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with cpu_threads(1):  # small models: one thread is fastest and robust on a busy machine
+        yield
+
+
+def step_through(model, tokens):
+    """Logits (B, T, V) from feeding ``tokens`` one step at a time."""
+    state, steps = None, []
+    for t in range(tokens.shape[1]):
+        logits, state = model.step(tokens[:, t], state)
+        steps.append(logits)
+    return torch.stack(steps, dim=1)
 
 
 def make(**kw):
@@ -33,12 +40,7 @@ def test_forward_gives_logits_for_every_position(kw):
 def test_step_by_step_equals_the_whole_sequence_at_once(kw):
     model = make(**kw)
     tokens = torch.randint(0, V, (2, 9))
-    whole = model(tokens)
-    state, steps = None, []
-    for t in range(tokens.shape[1]):
-        logits, state = model.step(tokens[:, t], state)
-        steps.append(logits)
-    assert torch.allclose(torch.stack(steps, dim=1), whole, atol=1e-5)
+    assert torch.allclose(step_through(model, tokens), model(tokens), atol=1e-5)
 
 
 def test_logits_never_depend_on_later_tokens():
@@ -109,12 +111,7 @@ def test_a_model_that_knows_the_beat_steps_like_it_runs_and_needs_the_vocabulary
     config = LSTMConfig(len(VOCAB), 16, 24, bar_position=True, tie_weights=True)
     model = LSTMComposer(config, VOCAB).eval()
     tokens = torch.tensor([VOCAB.encode(Melody((60, 62, 64, 65), (1, Fraction(1, 2), Fraction(1, 2), 2), "3/4", upbeat=1))])
-    whole = model(tokens)
-    state, steps = None, []
-    for t in range(tokens.shape[1]):
-        logits, state = model.step(tokens[:, t], state)
-        steps.append(logits)
-    assert torch.allclose(torch.stack(steps, dim=1), whole, atol=1e-5)
+    assert torch.allclose(step_through(model, tokens), model(tokens), atol=1e-5)
     with pytest.raises(ArgumentError, match="vocabulary"):
         LSTMComposer(config)
     assert isinstance(build_composer(config, VOCAB), LSTMComposer)

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from artlab.errors import ArgumentError
 from artlab.music.encoding import Melody, Vocabulary
+from artlab.music.train import cpu_threads
 from artlab.music.models import LSTMComposer, LSTMConfig
 from artlab.music.sample import (apply_temperature, compose, compose_many, sample_next, softmax_with_temperature,
                                  top_k_filter, top_p_filter)
@@ -15,11 +16,8 @@ VOCAB = Vocabulary()
 
 @pytest.fixture(autouse=True)
 def _one_thread():
-    """Small models train fastest on one thread, and a shared machine punishes two."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with cpu_threads(1):  # small models: one thread is fastest and robust on a busy machine
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from artlab.music.encoding import Melody, Vocabulary, encode_melodies
 from artlab.music.metrics import evaluate_nll
 from artlab.music.models import LSTMComposer, LSTMConfig, load_composer
 from artlab.music.sample import compose
-from artlab.music.train import TrainConfig, lr_at, make_batches, train_composer, training_step
+from artlab.music.train import TrainConfig, cpu_threads, lr_at, make_batches, train_composer, training_step
 
 from conftest import ROOT
 
@@ -21,11 +21,8 @@ VOCAB = Vocabulary()
 
 @pytest.fixture(autouse=True)
 def _one_thread():
-    """Small models train fastest on one thread, and a shared machine punishes two."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with cpu_threads(1):  # small models: one thread is fastest and robust on a busy machine
+        yield
 
 
 def scales(n, seed=0):
