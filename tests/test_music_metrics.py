@@ -90,3 +90,10 @@ def test_copy_index_finds_the_longest_verbatim_stretch():
     across = Melody((71, 72, 72, 71), (1, 1, 1, 1))  # "71 72" ends the first, "72 71" starts the second
     assert index.longest_copy(across) == (2, 0.5)
     assert index.longest_copy(Melody((60, 62), (1, 2))) == (1, 0.25)  # durations count too
+
+
+def test_compare_to_corpus_summarises_generated_melodies():
+    row = compare_to_corpus([SCALE, SCALE.transpose(12)], [SCALE], CopyIndex([SCALE]))
+    assert row["pitch-class distance"] == 0 and row["in key"] == 1.0 and row["range"] == 12
+    assert row["copied bars (max)"] == 2.0 and row["copied bars (mean)"] == 1.125  # the octave-up copy shares one C
+    assert "copied bars (max)" not in compare_to_corpus([SCALE], [SCALE])

@@ -6,10 +6,10 @@ from hypothesis import strategies as st
 
 from artlab.errors import ArgumentError
 from artlab.music.encoding import Melody, Vocabulary
-from artlab.music.train import cpu_threads
 from artlab.music.models import LSTMComposer, LSTMConfig
 from artlab.music.sample import (apply_temperature, compose, compose_many, sample_next, softmax_with_temperature,
                                  top_k_filter, top_p_filter)
+from artlab.music.train import cpu_threads
 
 VOCAB = Vocabulary()
 

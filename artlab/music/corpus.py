@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from artlab.errors import ArgumentError, DataError
 from artlab.music.encoding import KEYS, METERS, REST, Melody, bar_length, canonical_key, from_stream
@@ -239,10 +239,7 @@ def _extract_one(source_id: str):
         melody, title = extract(source_id)
         return source_id, melody, title, ""
     except DataError as error:
-        reason = error.expected if not str(error.got).startswith("<meter changes") else "one meter throughout"
-        if str(error.got).startswith("<") and "parts with notes" in str(error.got):
-            reason = "one melodic line (several voices)"
-        return source_id, None, "", reason
+        return source_id, None, "", error.expected  # what was expected names the reason ("one meter throughout")
 
 
 # --- grouping near-copies and splitting -----------------------------------------------------

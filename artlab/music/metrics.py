@@ -25,7 +25,6 @@ training tunes has memorised them; a creative one borrows phrases of a bar or tw
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
