@@ -105,6 +105,16 @@ def test_compose_respects_meter_key_and_prime(model):
         compose(model, VOCAB, bars=1, prime="4/4 c4 d e f g2 a b c'1")
 
 
+def test_compose_continues_a_midi_file(model, tmp_path):
+    from artlab.music.midi import write_midi
+
+    motif = Melody((67, 69, 71, 72), (1, 1, 1, 1), "4/4", "G major")
+    path = write_midi(motif, tmp_path / "motif.mid")
+    for prime in (path, str(path)):
+        m = compose(model, VOCAB, bars=2, prime=prime, seed=0)
+        assert m.first_bars(1) == motif and m.key == "G major" and m.duration == 8
+
+
 def test_compose_many_samples_a_batch_each_one_well_formed(model):
     melodies = compose_many(model, VOCAB, 6, bars=3, seed=1)
     assert len(melodies) == 6 and len(set(melodies)) > 1

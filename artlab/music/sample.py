@@ -282,9 +282,9 @@ def compose(model: torch.nn.Module, vocab: Vocabulary, *, bars: int | None = 16,
 
     ``bars``: length in bars after the upbeat (``None``: until the model writes ``<eos>``,
     at most ``max_tokens`` tokens). ``temperature``, ``top_k``, ``top_p``: see the module
-    docstring. ``prime``: a Melody, tinyNotation text or a file to continue. ``meter`` and
-    ``key`` fix the header instead of sampling it (``key`` needs ``meter`` too, unless
-    primed). ``seed``: the same seed gives the same melody.
+    docstring. ``prime``: a Melody, tinyNotation text or a MIDI/MusicXML/ABC file to continue.
+    ``meter`` and ``key`` fix the header instead of sampling it (with a prime, ``key``
+    replaces the key the prime was read with). ``seed``: the same seed gives the same melody.
     """
     return compose_many(model, vocab, 1, bars=bars, temperature=temperature, top_k=top_k, top_p=top_p,
                         prime=prime, meter=meter, key=key, seed=seed, max_tokens=max_tokens)[0]
