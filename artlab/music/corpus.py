@@ -600,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m artlab.music.corpus",
                                      description="Build or check the melody dataset shipped with artlab.")
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("rebuild", help="extract every tune from music21's corpus (about 10 minutes)")
+    build = commands.add_parser("rebuild", help="extract every tune from music21's corpus (10-30 minutes)")
     build.add_argument("--output", type=Path, default=DATASET_PATH)
     build.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     build.add_argument("--limit", type=int, default=None, help="only the first N tunes of each collection")
@@ -608,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = commands.add_parser("verify", help="re-extract a random sample and compare with the stored tunes")
     check.add_argument("--sample", type=int, default=20)
     check.add_argument("--seed", type=int, default=0)
-    commands.add_parser("regroup", help="recompute groups and splits of the stored dataset (seconds, no music21)")
+    commands.add_parser("regroup", help="recompute groups and splits of the stored dataset (a minute, no music21)")
     commands.add_parser("summary", help="print what the dataset holds")
     args = parser.parse_args(argv)
     if args.command == "rebuild":
