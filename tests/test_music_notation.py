@@ -15,6 +15,12 @@ def test_musicxml_names_the_key_meter_and_notes():
     assert "<beats>3</beats>" in xml and "<beat-type>4</beat-type>" in xml
     assert "<fifths>0</fifths>" in xml
     assert xml.count("<note") >= len(TUNE)
+    assert "<sign>G</sign>" in xml  # a treble clef: without one, verovio draws a staff with no clef
+
+
+def test_low_melodies_get_a_bass_clef():
+    low = TUNE.transpose(-24)
+    assert "<sign>F</sign>" in musicxml(low)
 
 
 def test_verovio_renders_every_note_and_bar_as_svg(tmp_path):
@@ -23,6 +29,7 @@ def test_verovio_renders_every_note_and_bar_as_svg(tmp_path):
     # 8 notes; the 5/2 is written as a half tied to an eighth, and the last C crosses a bar line: 10 heads
     assert len(re.findall(r'class="note"', svg)) == 10
     assert len(re.findall(r'class="rest"', svg)) == 1
+    assert len(re.findall(r'class="clef"', svg)) == 1
     assert len(re.findall(r'class="measure"', svg)) == 5  # the upbeat bar, 3 full bars, and the tied end
     assert "test tune" in svg
     path = write_svg(TUNE, tmp_path / "tune.svg")

@@ -582,10 +582,12 @@ def _spell(pitch: int, key: str):
 
 
 def to_stream(melody: Melody, *, title: str | None = None):
-    """A music21 ``Part`` with measures, ties across bar lines, key and time signature.
+    """A music21 ``Part`` with measures, ties across bar lines, clef, key and time signature.
 
-    The upbeat becomes a short first measure (``paddingLeft``), as in a printed score.
+    The upbeat becomes a short first measure (``paddingLeft``), as in a printed score. The
+    clef is treble, or bass when most notes lie below middle C.
     """
+    from music21 import clef as m21clef
     from music21 import key as m21key
     from music21 import metadata, meter as m21meter, note, stream, tie
 
@@ -600,6 +602,9 @@ def to_stream(melody: Melody, *, title: str | None = None):
         m = stream.Measure(number=number)
         number += 1
         if first:
+            pitches = sorted(p for p, _ in melody.events if p != REST)
+            low = bool(pitches) and pitches[len(pitches) // 2] < 60
+            m.append(m21clef.BassClef() if low else m21clef.TrebleClef())
             m.append(m21meter.TimeSignature(melody.meter))
             tonic, mode = melody.key.split()
             m.append(m21key.Key(tonic if mode == "major" else tonic.lower(), mode))
