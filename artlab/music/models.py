@@ -187,8 +187,30 @@ class LSTMComposer(nn.Module):
         if self.clock is not None:
             position, clock_state = self.clock.step(tokens, clock_state)
             e = e + self.position(position)
-        h, lstm_state = self.lstm(self.drop(e)[:, None], lstm_state)  # (B, 1, H); (h_n, c_n): (layers, B, H)
-        return self._logits(h[:, 0]), (lstm_state, clock_state)      # (B, V)
+        h, lstm_state = self._lstm_step(self.drop(e), lstm_state)  # (B, H); (h_n, c_n): (layers, B, H)
+        return self._logits(h), (lstm_state, clock_state)          # (B, V)
+
+    def _lstm_step(self, x: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        """``self.lstm`` on one time step, layer by layer through ``torch.lstm_cell`` with its weights.
+
+        The same numbers as ``self.lstm(x[:, None], state)``, but about eight times less overhead
+        per call on a CPU, which is what sampling spends its time on. While training with dropout
+        between layers, ``self.lstm`` itself runs.
+        """
+        if self.training and self.lstm.dropout > 0:
+            h, state = self.lstm(x[:, None], state)
+            return h[:, 0], state
+        if state is None:
+            zeros = x.new_zeros(self.lstm.num_layers, x.shape[0], self.lstm.hidden_size)
+            state = (zeros, zeros)
+        hs, cs = [], []
+        for layer in range(self.lstm.num_layers):
+            weights = [getattr(self.lstm, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            h, c = torch.lstm_cell(x, (state[0][layer], state[1][layer]), *weights)  # (B, H) each
+            hs.append(h)
+            cs.append(c)
+            x = h
+        return x, (torch.stack(hs), torch.stack(cs))
 
 
 COMPOSERS: dict[str, tuple[type, type]] = {
