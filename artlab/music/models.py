@@ -1,4 +1,5 @@
-"""Composers: language models over melody tokens. Lesson 07 (the LSTM); lesson 08 adds a transformer.
+"""Composers: language models over melody tokens. Lesson 07 (the LSTM); lesson 08 adds a transformer
+(:mod:`artlab.music.transformer`), registered in :data:`COMPOSERS` below.
 
 **The interface every composer keeps**, so that one training loop (:mod:`artlab.music.train`)
 and one set of samplers (:mod:`artlab.music.sample`) serve them all:
@@ -49,6 +50,7 @@ import torch
 from torch import nn
 
 from artlab.errors import ArgumentError, CheckpointError
+from artlab.music.transformer import TransformerComposer, TransformerConfig
 
 __all__ = ["LSTMConfig", "LSTMComposer", "BarClock", "COMPOSERS", "build_composer", "load_composer",
            "count_parameters"]
@@ -193,8 +195,9 @@ class LSTMComposer(nn.Module):
 
 COMPOSERS: dict[str, tuple[type, type]] = {
     "LSTMConfig": (LSTMConfig, LSTMComposer),
+    "TransformerConfig": (TransformerConfig, TransformerComposer),
 }
-"""Config class name -> (config class, model class). Lesson 08 adds its transformer here."""
+"""Config class name -> (config class, model class): lesson 07's LSTM, lesson 08's transformer."""
 
 
 def build_composer(config, vocab=None) -> nn.Module:
