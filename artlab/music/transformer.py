@@ -160,13 +160,28 @@ class MultiHeadSelfAttention(nn.Module):
         return self._join(self.drop(a) @ v)                              # (B, h, T, C/h) -> (B, T, C)
 
     def step(self, x: torch.Tensor, cache):
-        """One new position x (B, 1, C), given the cached keys and values (B, h, t, C/h) of earlier ones."""
-        q, k, v = self._heads(x)
-        if cache is not None:
-            k = torch.cat([cache[0], k], dim=2)[:, :, -self.window:]     # (B, h, <= window, C/h)
-            v = torch.cat([cache[1], v], dim=2)[:, :, -self.window:]
-        y = scaled_dot_product_attention(q, k, v)                        # everything cached is in the past
-        return self._join(y), (k, v)
+        """One new position x (B, 1, C), given the cache of earlier keys and values -> (y (B, 1, C), cache).
+
+        The cache is ``(keys, values, n)``: buffers (B, h, capacity, C/h) whose first ``n``
+        positions are filled. The new key and value are written in place (the buffers double
+        when full), so a step costs no copy of the past; a cache must not be reused after it
+        has been stepped past (sampling never does).
+        """
+        q, k, v = self._heads(x)                                         # 3 x (B, h, 1, C/h)
+        if cache is None:
+            keys = k.new_empty(k.shape[:2] + (64, k.shape[-1]))          # (B, h, capacity, C/h)
+            values = torch.empty_like(keys)
+            n = 0
+        else:
+            keys, values, n = cache
+            if n == keys.shape[2]:                                       # full: double the capacity
+                keys = torch.cat([keys, torch.empty_like(keys)], dim=2)
+                values = torch.cat([values, torch.empty_like(values)], dim=2)
+        keys[:, :, n] = k[:, :, 0]
+        values[:, :, n] = v[:, :, 0]
+        seen = slice(max(0, n + 1 - self.window), n + 1)                 # at most `window` positions, all past
+        y = scaled_dot_product_attention(q, keys[:, :, seen], values[:, :, seen])  # (B, h, 1, C/h)
+        return self._join(y), (keys, values, n + 1)
 
 
 class TransformerBlock(nn.Module):
