@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from artlab.errors import ArgumentError
 from artlab.music.encoding import Melody, Vocabulary
-from artlab.music.models import COMPOSERS, build_composer, load_composer
+from artlab.music.models import COMPOSERS, build_composer, load_composer, step_through
 from artlab.music.sample import compose
 from artlab.music.train import TrainConfig, cpu_threads, train_composer
 from artlab.music.transformer import (TransformerComposer, TransformerConfig, attention_weights, causal_mask,
@@ -26,14 +26,6 @@ V = len(VOCAB)
 def _one_thread():
     with cpu_threads(1):
         yield
-
-
-def step_through(model, tokens):
-    state, steps = None, []
-    for t in range(tokens.shape[1]):
-        logits, state = model.step(tokens[:, t], state)
-        steps.append(logits)
-    return torch.stack(steps, dim=1)
 
 
 def make(seed=0, **kw):

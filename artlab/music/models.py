@@ -53,7 +53,7 @@ from artlab.errors import ArgumentError, CheckpointError
 from artlab.music.transformer import TransformerComposer, TransformerConfig
 
 __all__ = ["LSTMConfig", "LSTMComposer", "BarClock", "COMPOSERS", "build_composer", "load_composer",
-           "count_parameters"]
+           "count_parameters", "step_through"]
 
 
 class BarClock(nn.Module):
@@ -207,6 +207,20 @@ def build_composer(config, vocab=None) -> nn.Module:
         raise ArgumentError("build_composer(config)", expected=f"a config of one of {sorted(COMPOSERS)}",
                             got=type(config).__name__)
     return entry[1](config, vocab)
+
+
+@torch.no_grad()
+def step_through(model: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
+    """Logits (B, T, V) from feeding token ids (B, T) to ``model.step`` one position at a time.
+
+    For any composer this must equal ``model(tokens)`` (in evaluation mode): the check that
+    the fast path used for sampling computes the same model.
+    """
+    state, steps = None, []
+    for t in range(tokens.shape[1]):
+        logits, state = model.step(tokens[:, t], state)   # (B, V)
+        steps.append(logits)
+    return torch.stack(steps, dim=1)                       # (B, T, V)
 
 
 def count_parameters(model: nn.Module) -> int:
