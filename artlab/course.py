@@ -86,7 +86,7 @@ LESSONS: tuple[Lesson, ...] = (
             "artlab.music.metrics", "artlab.music.recipes", "artlab.music.panel"),
            "temperature, top-p, bigram baseline, one training step"),
     Lesson(8, "transformer_composer", "A transformer composer",
-           ("artlab.music.models",),
+           ("artlab.music.transformer", "artlab.music.models", "artlab.music.recipes", "artlab.checks.attention"),
            "causal mask, attention, positional encoding"),
     Lesson(9, "from_model_to_artwork", "From model to artwork",
            ("artlab.cli",),

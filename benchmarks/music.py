@@ -1,13 +1,15 @@
-"""Lesson 07's figures, measured: n-gram baselines vs the notebook's full-mode LSTM, speed, and the music.
+"""Lessons 07-08's figures, measured: n-gram baselines vs the notebooks' full-mode LSTM and transformer.
 
-Run with ``make bench`` (or ``python benchmarks/music.py``); about 10-15 minutes on a 2-core
-laptop CPU. On the documented grouped split (see artlab.music.corpus) it prints
+Run with ``make bench`` (or ``python benchmarks/music.py``); about 13-20 minutes on a 2-core
+laptop CPU (771 s measured with the transformer added, on a busy 2-core machine). On the documented
+grouped split (see artlab.music.corpus) it prints
 
 1. held-out NLL in nats per note (and per token) on the test melodies for a unigram, a
    bigram, the best Kneser-Ney n-gram (order up to 64 and discount scale chosen on the
-   validation melodies) and the LSTM of the notebook's full-mode recipe, on the Essen
-   folk songs and on the chorale melodies;
-2. the LSTM's training wall time, steps and CPU threads;
+   validation melodies), the LSTM of lesson 07's full-mode recipe, on the Essen folk songs
+   and on the chorale melodies, and lesson 08's transformer (same folk tokens, split and
+   wall-clock budget as the LSTM);
+2. the composers' training wall time, steps and CPU threads (and the machine's load);
 3. sampling speed (64 bars);
 4. the metrics of 50 generated melodies next to 50 real test melodies: pitch-class
    distance to the training corpus, in-key share, pitch range, notes per bar,
@@ -32,9 +34,9 @@ import artlab  # noqa: E402
 from artlab.music.corpus import load_corpus, normalise_key  # noqa: E402
 from artlab.music.encoding import Vocabulary  # noqa: E402
 from artlab.music.metrics import CopyIndex, compare_to_corpus, evaluate_nll, report_from_token_nll  # noqa: E402
-from artlab.music.models import LSTMComposer, count_parameters  # noqa: E402
+from artlab.music.models import build_composer, count_parameters  # noqa: E402
 from artlab.music.ngram import KneserNey, bigram_nll  # noqa: E402
-from artlab.music.recipes import CHORALES, FOLK, token_splits  # noqa: E402
+from artlab.music.recipes import CHORALES, FOLK, FOLK_TRANSFORMER, token_splits  # noqa: E402
 from artlab.music.sample import compose, compose_many  # noqa: E402
 from artlab.music.train import train_composer  # noqa: E402
 
@@ -100,12 +102,12 @@ def baselines(name, data, vocab, max_order, scales, extra_train=None):
 
 def train_recipe(recipe, data, vocab, start=None):
     artlab.set_seed(0)
-    model = LSTMComposer(recipe.model_config(vocab), vocab)
+    model = build_composer(recipe.model_config(vocab), vocab)
     if start is not None:
         model.load_state_dict(start.state_dict())
-    cpu = time.process_time()
+    cpu, load = time.process_time(), os.getloadavg()[0]
     result = train_composer(model, data["train"], data["valid"], vocab, recipe.train_config(), desc=recipe.name)
-    return model, result, time.process_time() - cpu
+    return model, result, time.process_time() - cpu, max(load, os.getloadavg()[0])
 
 
 def main(argv=None) -> int:
@@ -132,44 +134,64 @@ def main(argv=None) -> int:
     folk_rows, folk_best = baselines("folk", folk, vocab, max_order, scales)
     chorale_rows, chorale_best = baselines("chorales", chorales, vocab, max_order, scales, extra_train=folk["train"])
 
-    folk_model, folk_result, folk_cpu = train_recipe(FOLK, folk, vocab)
-    chorale_model, chorale_result, chorale_cpu = train_recipe(CHORALES, chorales, vocab, start=folk_model)
-    rows = folk_rows + chorale_rows
+    folk_model, folk_result, folk_cpu, folk_load = train_recipe(FOLK, folk, vocab)
+    tf_model, tf_result, tf_cpu, tf_load = train_recipe(FOLK_TRANSFORMER, folk, vocab)
+    chorale_model, chorale_result, chorale_cpu, chorale_load = train_recipe(CHORALES, chorales, vocab,
+                                                                            start=folk_model)
+    rows = folk_rows
+    lstm_folk = {}
     for name, data, model, result, cpu, best in (("folk", folk, folk_model, folk_result, folk_cpu, folk_best),
+                                                 ("folk", folk, tf_model, tf_result, tf_cpu, folk_best),
                                                  ("chorales", chorales, chorale_model, chorale_result, chorale_cpu,
                                                   chorale_best)):
+        if name == "chorales":
+            rows += chorale_rows
         valid, test = evaluate_nll(model, data["valid"], vocab), evaluate_nll(model, data["test"], vocab)
-        label = "LSTM (notebook's recipe" + (", fine-tuned from folk)" if name == "chorales" else ")")
+        kind = "transformer" if model is tf_model else "LSTM"
+        label = {"transformer": "transformer (lesson 08's recipe)", "LSTM": "LSTM (lesson 07's recipe"
+                 + (", fine-tuned from folk)" if name == "chorales" else ")")}[kind]
         rows.append({"data": name, "model": label, "valid/note": valid.per_note, "test/note": test.per_note,
                      "test/token": test.per_token})
-        rows.append({"data": name, "model": "  LSTM better than best n-gram by", "valid/note":
+        rows.append({"data": name, "model": f"  {kind} better than best n-gram by", "valid/note":
                      f"{1 - valid.per_note / best['valid/note']:.1%}", "test/note": f"{1 - test.per_note / best['test/note']:.1%}",
                      "test/token": ""})
+        if kind == "LSTM" and name == "folk":
+            lstm_folk = {"valid/note": valid.per_note, "test/note": test.per_note}
+        elif kind == "transformer":
+            rows.append({"data": name, "model": "  transformer better than LSTM by", "valid/note":
+                         f"{1 - valid.per_note / lstm_folk['valid/note']:.1%}",
+                         "test/note": f"{1 - test.per_note / lstm_folk['test/note']:.1%}", "test/token": ""})
     table(rows, "Held-out NLL (nats per note: a note or a rest; per token for reference)")
 
     table([{"recipe": r.name, "parameters": count_parameters(m), "steps": res.steps, "stopped": res.stopped,
             "best step": res.best_step, "wall s": round(res.seconds, 1), "CPU s": round(cpu, 1),
-            "threads": torch.get_num_threads()}
-           for r, m, res, cpu in ((FOLK, folk_model, folk_result, folk_cpu),
-                                  (CHORALES, chorale_model, chorale_result, chorale_cpu))],
-          "LSTM training (budget: at most 180 s folk, 90 s chorales, one thread; wall time includes validation)")
+            "threads": torch.get_num_threads(), "load (max)": round(load, 1)}
+           for r, m, res, cpu, load in ((FOLK, folk_model, folk_result, folk_cpu, folk_load),
+                                        (FOLK_TRANSFORMER, tf_model, tf_result, tf_cpu, tf_load),
+                                        (CHORALES, chorale_model, chorale_result, chorale_cpu, chorale_load))],
+          "Training (budget: at most 180 s folk LSTM and transformer, 90 s chorales, one thread; wall time "
+          "includes validation; load: the 1-minute load average, 2 cores)")
 
-    speeds = []
-    for seed in range(5):
+    speed_rows = []
+    for kind, model in (("LSTM", folk_model), ("transformer", tf_model)):
+        speeds = []
+        for seed in range(5):
+            t = time.perf_counter()
+            melody = compose(model, vocab, bars=64, seed=seed, meter="4/4")
+            speeds.append(time.perf_counter() - t)
         t = time.perf_counter()
-        melody = compose(folk_model, vocab, bars=64, seed=seed, meter="4/4")
-        speeds.append(time.perf_counter() - t)
-    t = time.perf_counter()
-    batch = compose_many(folk_model, vocab, 50, bars=16, seed=0)
-    batch_seconds = time.perf_counter() - t
-    table([{"what": "one melody of 64 bars (4/4)", "seconds (median of 5)": statistics.median(speeds),
-            "events": len(melody)},
-           {"what": "50 melodies of 16 bars, one batch", "seconds (median of 5)": batch_seconds,
-            "events": sum(len(m) for m in batch)}], "Sampling speed (folk LSTM, temperature 1.0)")
+        batch = compose_many(model, vocab, 50, bars=16, seed=0)
+        batch_seconds = time.perf_counter() - t
+        speed_rows += [{"model": kind, "what": "one melody of 64 bars (4/4)", "seconds": statistics.median(speeds),
+                        "events": len(melody)},
+                       {"model": kind, "what": "50 melodies of 16 bars, one batch", "seconds": batch_seconds,
+                        "events": sum(len(m) for m in batch)}]
+    table(speed_rows, "Sampling speed (folk models, temperature 1.0; one melody: median of 5)")
 
     n = 10 if args.quick else 50
     for name, model, collection, data_melodies in (
-            ("folk", folk_model, "essen", FOLK.collections), ("chorales", chorale_model, "chorales", CHORALES.collections)):
+            ("folk", folk_model, "essen", FOLK.collections), ("folk transformer", tf_model, "essen", FOLK.collections),
+            ("chorales", chorale_model, "chorales", CHORALES.collections)):
         train_melodies = [normalise_key(m) for m in corpus.melodies(data_melodies, "train")]
         index = CopyIndex(train_melodies)
         real = [normalise_key(m) for m in corpus.melodies(data_melodies, "test")][:n]

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from artlab.errors import ArgumentError
-from artlab.music.models import COMPOSERS, LSTMComposer, LSTMConfig, build_composer, count_parameters
+from artlab.music.models import COMPOSERS, LSTMComposer, LSTMConfig, build_composer, count_parameters, step_through
 from artlab.music.train import cpu_threads
 
 V = 30
@@ -13,15 +13,6 @@ V = 30
 def _one_thread():
     with cpu_threads(1):  # small models: one thread is fastest and robust on a busy machine
         yield
-
-
-def step_through(model, tokens):
-    """Logits (B, T, V) from feeding ``tokens`` one step at a time."""
-    state, steps = None, []
-    for t in range(tokens.shape[1]):
-        logits, state = model.step(tokens[:, t], state)
-        steps.append(logits)
-    return torch.stack(steps, dim=1)
 
 
 def make(**kw):

@@ -1,4 +1,5 @@
-"""Composers: language models over melody tokens. Lesson 07 (the LSTM); lesson 08 adds a transformer.
+"""Composers: language models over melody tokens. Lesson 07 (the LSTM); lesson 08 adds a transformer
+(:mod:`artlab.music.transformer`), registered in :data:`COMPOSERS` below.
 
 **The interface every composer keeps**, so that one training loop (:mod:`artlab.music.train`)
 and one set of samplers (:mod:`artlab.music.sample`) serve them all:
@@ -49,9 +50,10 @@ import torch
 from torch import nn
 
 from artlab.errors import ArgumentError, CheckpointError
+from artlab.music.transformer import TransformerComposer, TransformerConfig
 
 __all__ = ["LSTMConfig", "LSTMComposer", "BarClock", "COMPOSERS", "build_composer", "load_composer",
-           "count_parameters"]
+           "count_parameters", "step_through"]
 
 
 class BarClock(nn.Module):
@@ -215,8 +217,9 @@ class LSTMComposer(nn.Module):
 
 COMPOSERS: dict[str, tuple[type, type]] = {
     "LSTMConfig": (LSTMConfig, LSTMComposer),
+    "TransformerConfig": (TransformerConfig, TransformerComposer),
 }
-"""Config class name -> (config class, model class). Lesson 08 adds its transformer here."""
+"""Config class name -> (config class, model class): lesson 07's LSTM, lesson 08's transformer."""
 
 
 def build_composer(config, vocab=None) -> nn.Module:
@@ -226,6 +229,20 @@ def build_composer(config, vocab=None) -> nn.Module:
         raise ArgumentError("build_composer(config)", expected=f"a config of one of {sorted(COMPOSERS)}",
                             got=type(config).__name__)
     return entry[1](config, vocab)
+
+
+@torch.no_grad()
+def step_through(model: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
+    """Logits (B, T, V) from feeding token ids (B, T) to ``model.step`` one position at a time.
+
+    For any composer this must equal ``model(tokens)`` (in evaluation mode): the check that
+    the fast path used for sampling computes the same model.
+    """
+    state, steps = None, []
+    for t in range(tokens.shape[1]):
+        logits, state = model.step(tokens[:, t], state)   # (B, V)
+        steps.append(logits)
+    return torch.stack(steps, dim=1)                       # (B, T, V)
 
 
 def count_parameters(model: nn.Module) -> int:
