@@ -79,3 +79,25 @@ def test_label_accuracy_counts_requested_labels(classifier, real):
     _, test = real
     shuffled = test.labels[torch.randperm(len(test.labels), generator=torch.Generator().manual_seed(0))]
     assert quality.label_accuracy(test.images, shuffled, classifier) < 0.2
+
+
+def test_checkerboard_score_finds_period_two_patterns_and_ignores_smooth_images(real):
+    _, test = real
+    smooth = quality.checkerboard(test.images)
+    grid = (torch.arange(16)[:, None] + torch.arange(16)[None, :]) % 2 * 2.0 - 1  # (16, 16): +1/-1 alternating
+    patterned = (test.images + 0.3 * grid).clamp(-1, 1)
+    assert smooth < 0.01
+    assert quality.checkerboard(patterned) > 10 * smooth
+    assert quality.checkerboard(grid.expand(4, 3, 16, 16)) == pytest.approx(1.0)  # all detail at the Nyquist frequency
+    stripes = (torch.arange(16) % 2 * 2.0 - 1).expand(2, 1, 16, 16)  # columns alternate
+    assert quality.checkerboard(stripes) == pytest.approx(1.0)
+    with pytest.raises(ArgumentError, match="even"):
+        quality.checkerboard(torch.zeros(1, 1, 5, 5))
+
+
+def test_diversity_falls_to_zero_for_copies_and_is_the_rms_distance():
+    a, b = torch.zeros(1, 1, 2, 2), torch.ones(1, 1, 2, 2)
+    assert quality.diversity(torch.cat([a, b])) == pytest.approx(1.0)
+    assert quality.diversity(torch.cat([a, a, a])) == pytest.approx(0.0)
+    images = digits(16, "test").images
+    assert quality.diversity(images) > 10 * quality.diversity(images[:1].repeat(50, 1, 1, 1) + 0.01 * torch.randn(50, 1, 16, 16))

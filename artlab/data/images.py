@@ -67,6 +67,22 @@ class ImageSet:
     def num_classes(self) -> int:
         return 0 if self.labels is None else int(self.labels.max()) + 1
 
+    def sampler(self, labelled: bool = False):
+        """A function ``sample(batch_size)`` drawing random images (with replacement), for
+        ``artlab.gan.train.train_gan``: it returns ``x`` ``(B, C, H, W)``, or ``(x, labels)``
+        when ``labelled`` (a conditional GAN). It draws from PyTorch's global generator, so a
+        seeded run is repeatable and resumes exactly."""
+        if labelled and self.labels is None:
+            raise ArgumentError(f"{self.name}.sampler(labelled=True)", expected="an image set with labels",
+                                got="<images without labels>", hint="Train an unconditional GAN: sampler().")
+        images, labels = self.images, self.labels
+
+        def sample(batch_size: int):
+            index = torch.randint(0, len(images), (batch_size,))  # (B,)
+            return (images[index], labels[index]) if labelled else images[index]
+
+        return sample
+
 
 def _check_size(size: int, where: str) -> None:
     if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size & (size - 1):

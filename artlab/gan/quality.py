@@ -17,6 +17,9 @@ can do the same with a tiny classifier trained here in seconds:
 * :func:`class_coverage` counts the digits that appear, and the KL divergence of the
   predicted-class histogram from uniform says how unevenly they appear (0 = even).
 * :func:`label_accuracy` scores a conditional GAN: did it paint the digit you asked for?
+* :func:`checkerboard` measures the period-2 pattern that transposed convolutions with
+  uneven overlap leave behind (Odena, Dumoulin and Olah, 2016), and :func:`diversity` the
+  mean distance between paintings of one batch, which falls when a generator collapses.
 
 Lesson 04 explains and uses all of them; ``benchmarks/gan_images.py`` reports them.
 """
@@ -35,7 +38,7 @@ from artlab.errors import ArgumentError
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "frechet_distance",
            "gaussian_statistics", "features", "frechet_digit_distance", "class_histogram",
-           "class_coverage", "label_accuracy", "DigitQuality", "digit_quality"]
+           "class_coverage", "label_accuracy", "DigitQuality", "digit_quality", "checkerboard", "diversity"]
 
 
 class DigitClassifier(nn.Module):
@@ -217,3 +220,36 @@ def digit_quality(fake: torch.Tensor, classifier: DigitClassifier | None = None)
     histogram = class_histogram(fake, classifier)
     return DigitQuality(fdd, floor, class_coverage(histogram, n), _kl_from_uniform(histogram),
                         float(histogram.sum()) / n)
+
+
+def checkerboard(images: torch.Tensor) -> float:
+    """Share of the images' detail energy at the highest frequencies: the checkerboard score.
+
+    For each image ``(C, H, W)`` take the 2-D Fourier transform, drop the mean (frequency 0),
+    and measure the share of the remaining energy on the Nyquist row and column (the
+    patterns that flip sign from one pixel to the next, period 2). A transposed convolution
+    whose kernel the stride does not divide (kernel 3, stride 2) paints such a grid;
+    smooth images put almost nothing there. Returns the mean share over the batch, in [0, 1].
+    """
+    if images.dim() != 4 or images.shape[-1] % 2 or images.shape[-2] % 2:
+        raise ArgumentError("checkerboard(images)", expected="a batch (N, C, H, W) with even H and W",
+                            got=tuple(images.shape))
+    power = torch.fft.fft2(images.detach().double().cpu()).abs().pow(2)  # (N, C, H, W)
+    power[..., 0, 0] = 0  # the mean is no pattern
+    height, width = images.shape[-2:]
+    nyquist = power[..., height // 2, :].sum(-1) + power[..., :, width // 2].sum(-1) - power[..., height // 2, width // 2]
+    total = power.sum(dim=(-2, -1)).clamp(min=1e-12)
+    return float((nyquist / total).mean())
+
+
+def diversity(images: torch.Tensor) -> float:
+    """Mean Euclidean distance between two different images of a batch ``(N, ...)`` (per pixel, RMS).
+
+    Real digits are far apart; a collapsed generator paints near-copies and scores near 0.
+    """
+    if len(images) < 2:
+        raise ArgumentError("diversity(images)", expected="at least 2 images", got=len(images))
+    flat = images.detach().double().cpu().flatten(1)  # (N, D)
+    distances = torch.cdist(flat, flat) / flat.shape[1] ** 0.5  # (N, N)
+    n = len(flat)
+    return float(distances.sum() / (n * (n - 1)))

@@ -36,7 +36,7 @@ from torch import nn
 
 from artlab.checkpoint import load_checkpoint, save_checkpoint
 from artlab.errors import ArgumentError, CheckpointError, TrainingError
-from artlab.gan.losses import GANLoss, r1_penalty
+from artlab.gan.losses import GANLoss, gradient_penalty, r1_penalty
 from artlab.runtime import progress
 
 __all__ = ["Penalty", "TrainConfig", "DStep", "GStep", "History", "Snapshot", "TrainResult",
@@ -48,12 +48,15 @@ class Penalty(str, Enum):
 
     NONE = "none"
     R1 = "r1"  # gamma/2 * E[|grad_x D(x_real)|^2]: weight = gamma / 2
+    GP = "gp"  # WGAN-GP: lambda * E[(|grad f(x_hat)| - 1)^2] between real and fake: weight = lambda (10)
 
     def compute(self, discriminator: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor,
                 logits_real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """The penalty's value (a scalar tensor in the graph of D's parameters)."""
         if self is Penalty.R1:
             return r1_penalty(logits_real, x_real)
+        if self is Penalty.GP:
+            return gradient_penalty(discriminator, x_real, x_fake, labels=labels)
         return logits_real.new_zeros(())
 
     @property
@@ -71,9 +74,9 @@ class TrainConfig:
     lr_g: float = 2e-3                # Adam learning rate of the generator
     betas: tuple[float, float] = (0.5, 0.999)  # Adam's betas (0.5 as in DCGAN)
     lr_end: float = 1.0               # both rates decay linearly to lr * lr_end at the last step (1: constant)
-    loss: str = "non_saturating"      # a GANLoss: "non_saturating" or "minimax"
-    penalty: str = "none"             # a Penalty added to D's loss: "none" or "r1"
-    penalty_weight: float = 0.0       # its weight (R1: gamma / 2)
+    loss: str = "non_saturating"      # a GANLoss: "non_saturating", "minimax" or "wasserstein"
+    penalty: str = "none"             # a Penalty added to D's loss: "none", "r1" or "gp"
+    penalty_weight: float = 0.0       # its weight (R1: gamma / 2; GP: lambda, 10 in WGAN-GP)
     penalty_every: int = 1            # lazy regularisation: apply it every k-th D step, times k (1: always)
     n_critic: int = 1                 # discriminator steps per generator step
     snapshot_steps: tuple[int, ...] = ()  # take a Snapshot after these steps (0: before training)
@@ -125,8 +128,8 @@ class DStep:
     """What one discriminator step measured (before its update)."""
 
     loss: float      # D's loss, penalty included
-    d_real: float    # mean D(x_real), a probability
-    d_fake: float    # mean D(G(z))
+    d_real: float    # mean D(x_real), a probability (the Wasserstein game: the critic's mean raw score)
+    d_fake: float    # mean D(G(z)) (likewise)
     penalty: float   # the penalty's value, before its weight
 
 
@@ -135,7 +138,7 @@ class GStep:
     """What one generator step measured (before its update)."""
 
     loss: float      # G's loss
-    d_fake: float    # mean D(G(z)) as G saw it
+    d_fake: float    # mean D(G(z)) as G saw it (the Wasserstein game: the critic's mean raw score)
 
 
 def _call(module: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -148,7 +151,8 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
            penalty_weight: float = 0.0) -> DStep:
     """One discriminator update on ``x_real`` (B, ...) and ``x_fake = G(z)``; G is not changed.
 
-    D's loss: -E[log D(x_real)] - E[log(1 - D(G(z)))] + penalty_weight * penalty.
+    D's loss: -E[log D(x_real)] - E[log(1 - D(G(z)))] + penalty_weight * penalty (the Wasserstein
+    game: E[f(G(z))] - E[f(x_real)] + penalty_weight * penalty).
     """
     loss, penalty = GANLoss(loss), Penalty(penalty)
     with torch.no_grad():
@@ -165,8 +169,8 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
-    return DStep(loss=total.item(), d_real=torch.sigmoid(logits_real).mean().item(),
-                 d_fake=torch.sigmoid(logits_fake).mean().item(), penalty=extra.item())
+    return DStep(loss=total.item(), d_real=loss.score(logits_real).mean().item(),
+                 d_fake=loss.score(logits_fake).mean().item(), penalty=extra.item())
 
 
 def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
@@ -183,7 +187,7 @@ def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
         optimizer.step()
     finally:
         discriminator.requires_grad_(True)
-    return GStep(loss=total.item(), d_fake=torch.sigmoid(logits_fake).mean().item())
+    return GStep(loss=total.item(), d_fake=loss.score(logits_fake).mean().item())
 
 
 def set_learning_rates(optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, step: int) -> None:
@@ -245,7 +249,11 @@ def _split(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 @dataclass
 class History:
-    """Per generator step: the losses and mean discriminator outputs (D averaged over n_critic)."""
+    """Per generator step: the losses and mean discriminator outputs (D averaged over n_critic).
+
+    ``d_real`` and ``d_fake`` are probabilities, except in the Wasserstein game, where they are
+    the critic's mean raw scores; their difference is then the critic's Wasserstein estimate.
+    """
 
     step: list[int] = field(default_factory=list)
     d_loss: list[float] = field(default_factory=list)
@@ -343,7 +351,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
               config: TrainConfig = TrainConfig(), *, checkpoint: str | Path | None = None,
               resume_from: str | Path | None = None, snapshot_fn: SnapshotFn | None = None,
               device: torch.device | str | None = None, stop_at: int | None = None,
-              desc: str = "training GAN") -> TrainResult:
+              desc: str = "training GAN", extra: Mapping[str, Any] | None = None) -> TrainResult:
     """Train ``generator`` against ``discriminator`` on ``data`` for ``config.steps`` generator steps.
 
     ``checkpoint``: a file to save to (every ``config.checkpoint_every`` steps and at the end).
@@ -355,6 +363,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     Exactness holds for samplers (``data(batch_size)`` drawing from the global generators); an
     iterable such as a ``DataLoader`` starts a new pass on resume (repeatable, but not the
     batches the uninterrupted run would have seen mid-pass).
+    ``extra``: more values to keep in the checkpoint (a seed, the data's name); the checkpoint
+    also keeps the models' types and configs and the wall seconds of training so far.
     Seed first (``artlab.set_seed``) for a repeatable run.
     """
     if not hasattr(generator, "latent_dim"):
@@ -364,9 +374,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     generator.to(device).train()
     discriminator.to(device).train()
     optimizers = make_optimizers(generator, discriminator, config)
-    history, snapshots, start = History(), [], 0
+    history, snapshots, start, seconds_before = History(), [], 0, 0.0
     if resume_from is not None:
-        start, history, snapshots = _resume(resume_from, generator, discriminator, optimizers, config)
+        start, history, snapshots, seconds_before = _resume(resume_from, generator, discriminator, optimizers, config)
     snapshot_fn = snapshot_fn or default_snapshot
     z_snapshot = torch.randn(config.snapshot_samples, generator.latent_dim,
                              generator=torch.Generator().manual_seed(config.snapshot_seed)).to(device)
@@ -375,7 +385,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
 
     def save(step: int) -> None:
         if checkpoint is not None:
-            _save(checkpoint, step, generator, discriminator, optimizers, config, history, snapshots)
+            _save(checkpoint, step, generator, discriminator, optimizers, config, history, snapshots,
+                  {**(extra or {}), "seconds": seconds_before + time.perf_counter() - began})
 
     began = time.perf_counter()
     if start == 0 and 0 in config.snapshot_steps:
@@ -433,21 +444,23 @@ def _check_finite(what: str, value: float, step: int, history: History) -> None:
 
 def _save(path: str | Path, step: int, generator: nn.Module, discriminator: nn.Module,
           optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, history: History,
-          snapshots: list[Snapshot]) -> Path:
+          snapshots: list[Snapshot], more: Mapping[str, Any]) -> Path:
     extra: dict[str, Any] = {
+        **more,
         "history": history.as_dict(),
         "snapshots": [{"step": s.step, "x_fake": s.x_fake, "extra": s.extra} for s in snapshots],
     }
-    for name, module in (("generator_config", generator), ("discriminator_config", discriminator)):
+    for name, module in (("generator", generator), ("discriminator", discriminator)):
         model_config = getattr(module, "config", None)
         if dataclasses.is_dataclass(model_config) and not isinstance(model_config, type):
-            extra[name] = dataclasses.asdict(model_config)
+            extra[f"{name}_config"] = dataclasses.asdict(model_config)
+            extra[f"{name}_type"] = type(module).__name__  # artlab.gan.models.build_generator rebuilds it
     return save_checkpoint(path, modules={"generator": generator, "discriminator": discriminator},
                            optimizers=optimizers, step=step, config=config, extra=extra)
 
 
 def _resume(path: str | Path, generator: nn.Module, discriminator: nn.Module,
-            optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig) -> tuple[int, History, list[Snapshot]]:
+            optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig) -> tuple[int, History, list[Snapshot], float]:
     saved = load_checkpoint(path)
     now = dataclasses.asdict(config)
     changed = sorted(k for k in now if k not in _RESUME_MAY_CHANGE and _plain(saved.config.get(k)) != _plain(now[k]))
@@ -460,7 +473,7 @@ def _resume(path: str | Path, generator: nn.Module, discriminator: nn.Module,
     step = saved.restore(modules={"generator": generator, "discriminator": discriminator}, optimizers=optimizers)
     history = History.from_dict(saved.extra.get("history", {}))
     snapshots = [Snapshot(s["step"], s["x_fake"], dict(s["extra"])) for s in saved.extra.get("snapshots", [])]
-    return step, history, snapshots
+    return step, history, snapshots, float(saved.extra.get("seconds", 0.0))
 
 
 def _plain(value: Any) -> Any:
