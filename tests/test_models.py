@@ -182,3 +182,14 @@ def test_dcgan_configs_reject_nonsense():
             DCGANDiscriminatorConfig(**bad)
     with pytest.raises(ArgumentError, match="size, size"):
         dcgan((16, 16))
+
+
+def test_minibatch_std_shows_the_discriminator_how_varied_a_batch_is():
+    from artlab.gan.models import minibatch_std
+    copies = torch.randn(1, 4, 2, 2).repeat(5, 1, 1, 1)
+    varied = torch.randn(5, 4, 2, 2)
+    assert minibatch_std(copies).shape == (5, 5, 2, 2)
+    assert torch.all(minibatch_std(copies)[:, -1] == 0)
+    assert torch.all(minibatch_std(varied)[:, -1] > 0.3)
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(width=8, minibatch_std=True))
+    assert d(torch.randn(3, 1, 16, 16)).shape == (3,)

@@ -314,3 +314,39 @@ def test_a_conditional_dcgan_trains_on_labelled_batches():
     assert len(result.history) == 2 and all(len(s) == 8 for s in seen)
     images = sample_generator(g, 10, labels=torch.arange(10), seed=0)
     assert images.shape == (10, 1, 16, 16)
+
+
+def test_ema_update_moves_the_average_toward_the_weights_and_copies_buffers():
+    model, average = torch.nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+    with torch.no_grad():
+        model.weight.fill_(2.0)
+        average.weight.fill_(0.0)
+        model.running_mean.fill_(5.0)
+    from artlab.gan.train import ema_update
+    ema_update(average, model, 0.75)
+    assert torch.allclose(average.weight, torch.full((3,), 0.5))  # 0.75 * 0 + 0.25 * 2
+    assert torch.equal(average.running_mean, model.running_mean)
+
+
+def test_training_keeps_a_moving_average_of_the_generator_that_snapshots_and_checkpoints_use(tmp_path):
+    config = dataclasses.replace(SMALL, steps=6, ema=0.5, snapshot_steps=(6,))
+    g, d = models()
+    start = weights(g)
+    result = train_gan(g, d, ring().sample, config, checkpoint=tmp_path / "ema.pt")
+    assert result.painter is result.generator_ema and result.generator_ema is not g
+    averaged, final = weights(result.generator_ema), weights(g)
+    assert any(not torch.equal(a, b) for a, b in zip(averaged, final))  # an average, not a copy ...
+    assert any(not torch.equal(a, b) for a, b in zip(averaged, start))  # ... that moved
+    with torch.no_grad():
+        z = torch.randn(16, 2, generator=torch.Generator().manual_seed(config.snapshot_seed))
+        assert torch.allclose(result.snapshots[-1].x_fake, result.generator_ema(z))
+    assert "generator_ema" in load_checkpoint(tmp_path / "ema.pt").modules
+    # resuming continues the average exactly
+    g2, d2 = models()
+    train_gan(g2, d2, ring().sample, config, checkpoint=tmp_path / "half.pt", stop_at=3)
+    g3, d3 = models()
+    resumed = train_gan(g3, d3, ring().sample, config, resume_from=tmp_path / "half.pt")
+    for a, b in zip(weights(resumed.generator_ema), averaged):
+        assert torch.allclose(a, b)
+    with pytest.raises(ArgumentError, match="ema"):
+        TrainConfig(ema=1.0)

@@ -39,7 +39,7 @@ from artlab.gan.augment import translate
 __all__ = ["GeneratorConfig", "DiscriminatorConfig", "MLPGenerator", "MLPDiscriminator",
            "toy_gan", "image_gan", "conv_transpose_output_size", "conv_output_size", "dcgan_init",
            "DCGANGeneratorConfig", "DCGANDiscriminatorConfig", "DCGANGenerator", "DCGANDiscriminator",
-           "dcgan", "build_generator", "build_discriminator"]
+           "minibatch_std", "dcgan", "build_generator", "build_discriminator"]
 
 _ACTIVATIONS = ("relu", "leaky_relu")
 
@@ -251,6 +251,7 @@ class DCGANDiscriminatorConfig:
     norm: str = "batch"            # "batch" (DCGAN), "layer" (a WGAN-GP critic) or "none"
     slope: float = 0.2             # negative slope of the LeakyReLUs
     translate: int = 0             # DiffAugment: shift every input by up to this many pixels in training (0: off)
+    minibatch_std: bool = False    # append the batch's feature spread as one more map before the last layer
 
     def __post_init__(self) -> None:
         _check_image("DCGANDiscriminatorConfig", self.image_size, self.channels)
@@ -349,7 +350,7 @@ class DCGANDiscriminator(nn.Module):
             layers.append(nn.LeakyReLU(config.slope, inplace=True))
             c_in = width
         self.body = nn.Sequential(*layers)
-        self.head = nn.Conv2d(widths[-1], 1, 4, 1, 0)  # (B, 1, 1, 1)
+        self.head = nn.Conv2d(widths[-1] + int(config.minibatch_std), 1, 4, 1, 0)  # (B, 1, 1, 1)
         self.project = nn.Embedding(config.num_classes, widths[-1]) if config.num_classes else None
         self.apply(dcgan_init)
         if self.project is not None:
@@ -363,15 +364,25 @@ class DCGANDiscriminator(nn.Module):
             onehot = F.one_hot(labels, self.num_classes).to(x.dtype)  # (B, K)
             x = torch.cat([x, onehot[:, :, None, None].expand(-1, -1, *x.shape[2:])], dim=1)  # (B, C + K, H, W)
         h = self.body(x)  # (B, w, 4, 4)
-        logits = self.head(h).flatten()  # (B,)
+        logits = self.head(minibatch_std(h) if self.config.minibatch_std else h).flatten()  # (B,)
         if labels is not None:
             logits = logits + (self.project(labels) * h.sum(dim=(2, 3))).sum(dim=1)  # + <embed(y), features>
         return logits
 
 
+def minibatch_std(h: torch.Tensor) -> torch.Tensor:
+    """Append one map holding the mean standard deviation of ``h`` ``(B, C, H, W)`` over the batch.
+
+    A batch of near-copies has a small spread, and the discriminator sees it: a cheap cure
+    for mode collapse (Karras et al., 2018, "Progressive growing of GANs").
+    """
+    spread = h.std(dim=0, unbiased=False).mean()  # one number for the batch
+    return torch.cat([h, spread.expand(h.shape[0], 1, *h.shape[2:])], dim=1)  # (B, C + 1, H, W)
+
+
 def dcgan(image_shape: tuple[int, int, int], latent_dim: int = 100, width: int = 64, num_classes: int = 0,
           *, norm: str = "batch", d_width: int | None = None, translate: int = 0,
-          **generator_options) -> tuple[DCGANGeneratorConfig, DCGANDiscriminatorConfig]:
+          minibatch_std: bool = False, **generator_options) -> tuple[DCGANGeneratorConfig, DCGANDiscriminatorConfig]:
     """Configs of a DCGAN pair for images of shape (C, H, H), e.g. (1, 16, 16) or (3, 32, 32)."""
     if len(tuple(image_shape)) != 3 or image_shape[1] != image_shape[2]:
         raise ArgumentError("dcgan(image_shape)", expected="(channels, size, size)", got=tuple(image_shape))
@@ -379,7 +390,8 @@ def dcgan(image_shape: tuple[int, int, int], latent_dim: int = 100, width: int =
     return (DCGANGeneratorConfig(image_size=size, channels=channels, latent_dim=latent_dim, width=width,
                                  num_classes=num_classes, **generator_options),
             DCGANDiscriminatorConfig(image_size=size, channels=channels, width=d_width or width,
-                                     num_classes=num_classes, norm=norm, translate=translate))
+                                     num_classes=num_classes, norm=norm, translate=translate,
+                                     minibatch_std=minibatch_std))
 
 
 _GENERATORS = {"MLPGenerator": (MLPGenerator, GeneratorConfig), "DCGANGenerator": (DCGANGenerator, DCGANGeneratorConfig)}

@@ -126,7 +126,8 @@ class ImageRun:
 
     @property
     def generator(self) -> nn.Module:
-        return self.result.generator
+        """The generator to paint with (the moving average of G's weights when the recipe keeps one)."""
+        return self.result.painter
 
     @property
     def steps_per_second(self) -> float:
@@ -199,11 +200,15 @@ def train_or_load(recipe: ImageRecipe, images: ImageSet, checkpoint: str | Path,
         found = {"config": _plain(saved.config), **{k: _plain(saved.extra.get(k)) for k in wanted if k != "config"}}
         if found == wanted and saved.step == config.steps:
             generator, discriminator = build_generator(recipe.generator), build_discriminator(recipe.discriminator)
-            saved.restore(modules={"generator": generator, "discriminator": discriminator}, rng=False)
+            modules = {"generator": generator, "discriminator": discriminator}
+            if "generator_ema" in saved.modules:
+                modules["generator_ema"] = build_generator(recipe.generator)
+            saved.restore(modules=modules, rng=False)
             history = History.from_dict(saved.extra["history"])
             snapshots = [Snapshot(s["step"], s["x_fake"], dict(s["extra"])) for s in saved.extra["snapshots"]]
             seconds = float(saved.extra.get("seconds", 0.0))
-            result = TrainResult(generator, discriminator, history, snapshots, saved.step, seconds, {})
+            result = TrainResult(generator, discriminator, history, snapshots, saved.step, seconds, {},
+                                 modules.get("generator_ema"))
             return ImageRun(recipe, result, seconds, loaded=True)
     return train_painter(recipe, images, seed, snapshot_steps=snapshot_steps, snapshot_samples=snapshot_samples,
                          checkpoint=path, desc=desc)
@@ -237,14 +242,16 @@ def save_paintings(images: torch.Tensor, folder: str | Path, prefix: str = "pain
 
 
 def load_painter(path: str | Path) -> nn.Module:
-    """The generator saved in a checkpoint by :func:`train_painter` (or ``train_gan``), in eval mode."""
+    """The generator saved in a checkpoint by :func:`train_painter` (or ``train_gan``), in eval mode
+    (the moving average of its weights, when training kept one)."""
     saved = load_checkpoint(path)
     if "generator_type" not in saved.extra or "generator" not in saved.modules:
         raise CheckpointError(f"checkpoint {path}", expected="a GAN checkpoint written by train_gan (with its generator's config)",
                               got=f"<a checkpoint with modules {sorted(saved.modules)}>",
                               hint="Train with artlab.gan.painters.train_painter(..., checkpoint=path).")
     generator = build_generator(saved.extra["generator_type"], saved.extra["generator_config"])
-    saved.restore(modules={"generator": generator}, rng=False)
+    name = "generator_ema" if "generator_ema" in saved.modules else "generator"
+    generator.load_state_dict(saved.modules[name])
     return generator.eval()
 
 

@@ -22,6 +22,7 @@ infinite. It knows nothing about the data or the models:
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -40,7 +41,8 @@ from artlab.gan.losses import GANLoss, gradient_penalty, r1_penalty
 from artlab.runtime import progress
 
 __all__ = ["Penalty", "TrainConfig", "DStep", "GStep", "History", "Snapshot", "TrainResult",
-           "d_step", "g_step", "make_optimizers", "set_learning_rates", "batches", "train_gan", "sample_generator"]
+           "d_step", "g_step", "ema_update", "make_optimizers", "set_learning_rates", "batches", "train_gan",
+           "sample_generator"]
 
 
 class Penalty(str, Enum):
@@ -83,6 +85,7 @@ class TrainConfig:
     snapshot_samples: int = 512       # samples per snapshot, always from the same noise
     snapshot_seed: int = 0            # seed of that noise (a private generator: training is unaffected)
     checkpoint_every: int = 0         # save a checkpoint every this many steps (0: only at the end)
+    ema: float = 0.0                  # also keep a moving average of G's weights with this decay per step (0: off)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "n_critic", "snapshot_samples", "checkpoint_every", "snapshot_seed",
@@ -94,6 +97,9 @@ class TrainConfig:
         for name in ("lr_d", "lr_g"):
             if not getattr(self, name) > 0:
                 raise ArgumentError(f"TrainConfig({name})", expected="a learning rate > 0", got=getattr(self, name))
+        if not 0 <= self.ema < 1:
+            raise ArgumentError("TrainConfig(ema)", expected="a decay in [0, 1) (0: no average; 0.995 averages "
+                                "about the last 200 steps)", got=self.ema)
         if not 0 <= self.lr_end <= 1:
             raise ArgumentError("TrainConfig(lr_end)", expected="a fraction in [0, 1]", got=self.lr_end)
         _enum("TrainConfig(loss)", GANLoss, self.loss)
@@ -188,6 +194,17 @@ def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     finally:
         discriminator.requires_grad_(True)
     return GStep(loss=total.item(), d_fake=loss.score(logits_fake).mean().item())
+
+
+@torch.no_grad()
+def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """theta_avg <- decay * theta_avg + (1 - decay) * theta for every weight; buffers (batch-norm
+    statistics) are copied. The averaged generator paints more steadily than the last step's
+    (Yazici et al., 2019); lesson 03 trains DCGAN with it."""
+    for mean, weight in zip(average.parameters(), model.parameters()):
+        mean.lerp_(weight, 1.0 - decay)
+    for mine, theirs in zip(average.buffers(), model.buffers()):
+        mine.copy_(theirs)
 
 
 def set_learning_rates(optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, step: int) -> None:
@@ -342,6 +359,12 @@ class TrainResult:
     step: int                     # steps done, resumed ones included
     seconds: float                # wall time of this call
     optimizers: dict[str, torch.optim.Optimizer]
+    generator_ema: nn.Module | None = None  # the moving average of G's weights (config.ema > 0)
+
+    @property
+    def painter(self) -> nn.Module:
+        """The generator to paint with: the moving average if there is one, else G itself."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
 
 
 _RESUME_MAY_CHANGE = {"steps", "snapshot_steps", "checkpoint_every"}
@@ -374,9 +397,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     generator.to(device).train()
     discriminator.to(device).train()
     optimizers = make_optimizers(generator, discriminator, config)
+    generator_ema = copy.deepcopy(generator).requires_grad_(False) if config.ema > 0 else None
     history, snapshots, start, seconds_before = History(), [], 0, 0.0
     if resume_from is not None:
-        start, history, snapshots, seconds_before = _resume(resume_from, generator, discriminator, optimizers, config)
+        start, history, snapshots, seconds_before = _resume(resume_from, generator, discriminator, optimizers, config,
+                                                            generator_ema)
+    painter = generator_ema if generator_ema is not None else generator  # what snapshots show
     snapshot_fn = snapshot_fn or default_snapshot
     z_snapshot = torch.randn(config.snapshot_samples, generator.latent_dim,
                              generator=torch.Generator().manual_seed(config.snapshot_seed)).to(device)
@@ -386,11 +412,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     def save(step: int) -> None:
         if checkpoint is not None:
             _save(checkpoint, step, generator, discriminator, optimizers, config, history, snapshots,
-                  {**(extra or {}), "seconds": seconds_before + time.perf_counter() - began})
+                  {**(extra or {}), "seconds": seconds_before + time.perf_counter() - began}, generator_ema)
 
     began = time.perf_counter()
     if start == 0 and 0 in config.snapshot_steps:
-        snapshots.append(_snapshot(0, generator, discriminator, z_snapshot, snapshot_fn))
+        snapshots.append(_snapshot(0, painter, discriminator, z_snapshot, snapshot_fn))
     end = config.steps if stop_at is None else min(max(int(stop_at), start), config.steps)
     bar = progress(total=config.steps, initial=start, desc=desc)
     report_every = max(1, config.steps // 50)
@@ -412,9 +438,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
             z = torch.randn(config.batch_size, generator.latent_dim, device=device)  # (B, latent_dim)
             g = g_step(generator, discriminator, optimizers["generator"], z, labels=labels, loss=loss)
             _check_finite("generator loss", g.loss, step, history)
+            if generator_ema is not None:
+                ema_update(generator_ema, generator, config.ema)
             history.append(step, d, g)
             if step in config.snapshot_steps:
-                snapshots.append(_snapshot(step, generator, discriminator, z_snapshot, snapshot_fn))
+                snapshots.append(_snapshot(step, painter, discriminator, z_snapshot, snapshot_fn))
             if config.checkpoint_every and step % config.checkpoint_every == 0 and step < config.steps:
                 save(step)
             bar.update(1)
@@ -425,7 +453,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
         bar.close()
     done = max(start, end)
     save(done)
-    return TrainResult(generator, discriminator, history, snapshots, done, time.perf_counter() - began, optimizers)
+    return TrainResult(generator, discriminator, history, snapshots, done, time.perf_counter() - began, optimizers,
+                       generator_ema)
 
 
 def _check_finite(what: str, value: float, step: int, history: History) -> None:
@@ -444,7 +473,7 @@ def _check_finite(what: str, value: float, step: int, history: History) -> None:
 
 def _save(path: str | Path, step: int, generator: nn.Module, discriminator: nn.Module,
           optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, history: History,
-          snapshots: list[Snapshot], more: Mapping[str, Any]) -> Path:
+          snapshots: list[Snapshot], more: Mapping[str, Any], generator_ema: nn.Module | None = None) -> Path:
     extra: dict[str, Any] = {
         **more,
         "history": history.as_dict(),
@@ -455,12 +484,15 @@ def _save(path: str | Path, step: int, generator: nn.Module, discriminator: nn.M
         if dataclasses.is_dataclass(model_config) and not isinstance(model_config, type):
             extra[f"{name}_config"] = dataclasses.asdict(model_config)
             extra[f"{name}_type"] = type(module).__name__  # artlab.gan.models.build_generator rebuilds it
-    return save_checkpoint(path, modules={"generator": generator, "discriminator": discriminator},
-                           optimizers=optimizers, step=step, config=config, extra=extra)
+    modules = {"generator": generator, "discriminator": discriminator}
+    if generator_ema is not None:
+        modules["generator_ema"] = generator_ema
+    return save_checkpoint(path, modules=modules, optimizers=optimizers, step=step, config=config, extra=extra)
 
 
 def _resume(path: str | Path, generator: nn.Module, discriminator: nn.Module,
-            optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig) -> tuple[int, History, list[Snapshot], float]:
+            optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig,
+            generator_ema: nn.Module | None = None) -> tuple[int, History, list[Snapshot], float]:
     saved = load_checkpoint(path)
     now = dataclasses.asdict(config)
     changed = sorted(k for k in now if k not in _RESUME_MAY_CHANGE and _plain(saved.config.get(k)) != _plain(now[k]))
@@ -470,7 +502,10 @@ def _resume(path: str | Path, generator: nn.Module, discriminator: nn.Module,
             "snapshot_steps and checkpoint_every may change)",
             got=f"<changed: {', '.join(f'{k} {saved.config.get(k)!r} -> {now[k]!r}' for k in changed)}>",
             hint="Rebuild the config from the checkpoint: TrainConfig(**checkpoint.config), then replace steps.")
-    step = saved.restore(modules={"generator": generator, "discriminator": discriminator}, optimizers=optimizers)
+    modules = {"generator": generator, "discriminator": discriminator}
+    if generator_ema is not None:
+        modules["generator_ema"] = generator_ema
+    step = saved.restore(modules=modules, optimizers=optimizers)
     history = History.from_dict(saved.extra.get("history", {}))
     snapshots = [Snapshot(s["step"], s["x_fake"], dict(s["extra"])) for s in saved.extra.get("snapshots", [])]
     return step, history, snapshots, float(saved.extra.get("seconds", 0.0))
