@@ -19,14 +19,14 @@ def tiny(recipe, steps=3):
 
 
 def test_a_painter_trains_snapshots_a_fixed_noise_and_paints(train_digits, tmp_path):
-    run = painters.train_painter(tiny(painters.dc_gan(width=8)), train_digits, seed=0, snapshot_steps=(0, 3),
+    run = painters.train_painter(tiny(painters.dc_gan(width=8, d_width=8)), train_digits, seed=0, snapshot_steps=(0, 3),
                                  snapshot_samples=6)
     assert run.result.step == 3 and len(run.result.history) == 3 and run.steps_per_second > 0
     assert [s.step for s in run.result.snapshots] == [0, 3] and run.result.snapshots[0].x_fake.shape == (6, 1, 16, 16)
     images = painters.paint(run.generator, 5)
     assert images.shape == (5, 1, 16, 16) and images.abs().max() <= 1
     assert torch.equal(images, painters.paint(run.generator, 5))  # the same seed, the same paintings
-    again = painters.train_painter(tiny(painters.dc_gan(width=8)), train_digits, seed=0)
+    again = painters.train_painter(tiny(painters.dc_gan(width=8, d_width=8)), train_digits, seed=0)
     assert torch.equal(painters.paint(again.generator, 5), images)  # the same seed, the same training
 
 
@@ -46,7 +46,7 @@ def test_paintings_are_written_as_png_and_a_checkpoint_paints_the_same(train_dig
 
 
 def test_train_or_load_trains_once_and_then_loads_the_same_run(train_digits, tmp_path):
-    recipe = tiny(painters.dc_gan(width=8), steps=4)
+    recipe = tiny(painters.dc_gan(width=8, d_width=8), steps=4)
     path = tmp_path / "dcgan.pt"
     first = painters.train_or_load(recipe, train_digits, path, snapshot_steps=(4,), snapshot_samples=3)
     second = painters.train_or_load(recipe, train_digits, path, snapshot_steps=(4,), snapshot_samples=3)
@@ -55,6 +55,8 @@ def test_train_or_load_trains_once_and_then_loads_the_same_run(train_digits, tmp
     assert torch.equal(painters.paint(first.generator, 3), painters.paint(second.generator, 3))
     assert torch.equal(second.result.snapshots[0].x_fake, first.result.snapshots[0].x_fake)
     assert second.result.history.d_loss == first.result.history.d_loss
+    any_snapshots = painters.train_or_load(recipe, train_digits, path)
+    assert any_snapshots.loaded and len(any_snapshots.result.snapshots) == 1
     other_seed = painters.train_or_load(recipe, train_digits, path, seed=1, snapshot_steps=(4,), snapshot_samples=3)
     longer = painters.train_or_load(recipe.with_train(steps=5), train_digits, path)
     assert not other_seed.loaded and not longer.loaded and longer.result.step == 5
@@ -67,7 +69,7 @@ def test_recipes_fit_every_image_set(tmp_path):
     for i in range(3):
         Image.new("RGB", (40, 30), (10 * i, 200, 30)).save(tmp_path / f"art_{i}.png")
     folder = image_folder(tmp_path, size=16)
-    run = painters.train_painter(painters.for_images(folder, steps=2).with_train(batch_size=4), folder)
+    run = painters.train_painter(painters.for_images(folder, steps=2, width=8, d_width=8).with_train(batch_size=4), folder)
     assert painters.paint(run.generator, 2).shape == (2, 3, 16, 16)
     labelled = painters.for_images(digits(16), steps=2, conditional=True)
     assert labelled.num_classes == 10 and labelled.name == "conditional DCGAN"

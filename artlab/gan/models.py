@@ -230,12 +230,14 @@ class DCGANGeneratorConfig:
     embed_dim: int = 16            # size of the label embedding joined to z (conditional only)
     upsample: str = "transposed"   # "transposed" (stride-2 transposed conv) or "resize" (nearest x2, then conv)
     kernel: int = 4                # kernel of the stride-2 transposed convolutions (4 in DCGAN; 3 shows checkerboards)
+    norm: str = "batch"            # "batch" (DCGAN) or "none": batch norm after every hidden layer, or nothing
 
     def __post_init__(self) -> None:
         _check_image("DCGANGeneratorConfig", self.image_size, self.channels)
         _check_positive("DCGANGeneratorConfig", latent_dim=self.latent_dim, width=self.width,
                         num_classes=self.num_classes, embed_dim=self.embed_dim)
         _check_choice("DCGANGeneratorConfig(upsample)", self.upsample, _UPSAMPLES)
+        _check_choice("DCGANGeneratorConfig(norm)", self.norm, ("batch", "none"))
         if self.kernel not in (3, 4):
             raise ArgumentError("DCGANGeneratorConfig(kernel)", expected="3 or 4", got=self.kernel)
 
@@ -299,14 +301,16 @@ class DCGANGenerator(nn.Module):
         widths = [config.width * 2 ** (levels - 1 - i) for i in range(levels)]  # 4x4 map first
         self.embed = nn.Embedding(config.num_classes, config.embed_dim) if config.num_classes else None
         z_in = config.latent_dim + (config.embed_dim if config.num_classes else 0)
-        layers: list[nn.Module] = [nn.ConvTranspose2d(z_in, widths[0], 4, 1, 0, bias=False),  # (B, w0, 4, 4)
-                                   nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True)]
+        batch_norm = config.norm == "batch"
+        layers: list[nn.Module] = [nn.ConvTranspose2d(z_in, widths[0], 4, 1, 0, bias=not batch_norm)]  # (B, w0, 4, 4)
+        layers += [nn.BatchNorm2d(widths[0])] if batch_norm else []
+        layers.append(nn.ReLU(inplace=True))
         for i in range(levels):
             out = widths[i + 1] if i + 1 < levels else config.channels
             last = i + 1 == levels
-            layers.append(self._upsample(widths[i], out, bias=last))  # side doubles
+            layers.append(self._upsample(widths[i], out, bias=last or not batch_norm))  # side doubles
             if not last:
-                layers += [nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+                layers += ([nn.BatchNorm2d(out)] if batch_norm else []) + [nn.ReLU(inplace=True)]
         layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
         self.apply(dcgan_init)
@@ -382,13 +386,17 @@ def minibatch_std(h: torch.Tensor) -> torch.Tensor:
 
 def dcgan(image_shape: tuple[int, int, int], latent_dim: int = 100, width: int = 64, num_classes: int = 0,
           *, norm: str = "batch", d_width: int | None = None, translate: int = 0,
-          minibatch_std: bool = False, **generator_options) -> tuple[DCGANGeneratorConfig, DCGANDiscriminatorConfig]:
-    """Configs of a DCGAN pair for images of shape (C, H, H), e.g. (1, 16, 16) or (3, 32, 32)."""
+          minibatch_std: bool = False, g_norm: str = "batch", **generator_options) -> tuple[DCGANGeneratorConfig, DCGANDiscriminatorConfig]:
+    """Configs of a DCGAN pair for images of shape (C, H, H), e.g. (1, 16, 16) or (3, 32, 32).
+
+    ``norm`` is the discriminator's normalisation, ``g_norm`` the generator's; ``generator_options``
+    go to :class:`DCGANGeneratorConfig` (``upsample``, ``kernel``, ``embed_dim``).
+    """
     if len(tuple(image_shape)) != 3 or image_shape[1] != image_shape[2]:
         raise ArgumentError("dcgan(image_shape)", expected="(channels, size, size)", got=tuple(image_shape))
     channels, size, _ = image_shape
     return (DCGANGeneratorConfig(image_size=size, channels=channels, latent_dim=latent_dim, width=width,
-                                 num_classes=num_classes, **generator_options),
+                                 num_classes=num_classes, norm=g_norm, **generator_options),
             DCGANDiscriminatorConfig(image_size=size, channels=channels, width=d_width or width,
                                      num_classes=num_classes, norm=norm, translate=translate,
                                      minibatch_std=minibatch_std))
