@@ -1,0 +1,290 @@
+"""Sampling melodies from any composer: temperature, top-k, top-p, priming, length in bars. Lesson 07.
+
+A composer gives logits z over the vocabulary for the next token. Three knobs reshape
+the distribution before drawing from it:
+
+* **temperature** T: ``p_i = exp(z_i / T) / sum_j exp(z_j / T)``. T = 1 is the model's
+  own distribution; T < 1 sharpens it (safer, more repetitive), T > 1 flattens it
+  (bolder, more wrong notes); T -> 0 is ``argmax`` (greedy), which :func:`sample_next`
+  does exactly for ``temperature=0``.
+* **top-k**: keep the k most likely tokens, renormalise.
+* **top-p** (nucleus sampling, Holtzman et al. 2020): keep the *smallest* set of most
+  likely tokens whose probabilities add up to at least p, renormalise. Unlike top-k it
+  keeps few tokens where the model is sure and many where it is not.
+
+:func:`compose` writes whole melodies with them. It follows the token grammar of
+:mod:`artlab.music.encoding` (meter, key, upbeat, then pitch/duration pairs) by masking
+tokens that would break it, and with ``bars=N`` it masks durations that would overrun
+bar N and ``<eos>`` before it, so the melody is exactly N bars long (after its upbeat).
+A ``prime`` (a :class:`Melody`, tinyNotation text such as ``"4/4 c4 d e f g2"``, or a
+MIDI file) is fed in first and the model continues it. The same ``seed`` gives the same
+melody.
+"""
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from artlab.errors import ArgumentError
+from artlab.music.encoding import Melody, Vocabulary, bar_length
+from artlab.music.train import cpu_threads
+
+__all__ = ["apply_temperature", "softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next",
+           "compose", "compose_many", "as_melody"]
+
+_TICKS = 48  # every duration and upbeat token is a whole number of 1/48 quarters
+
+
+def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """z / T (T > 0)."""
+    if not temperature > 0:
+        raise ArgumentError("temperature", expected="a number > 0 (use sample_next(temperature=0) for argmax)",
+                            got=temperature)
+    return logits / temperature
+
+
+def softmax_with_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """p_i = exp(z_i / T) / sum_j exp(z_j / T), over the last dimension."""
+    return torch.softmax(apply_temperature(logits, temperature), dim=-1)
+
+
+def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
+    """Logits with everything outside the ``k`` largest (per row) set to -inf."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ArgumentError("top_k", expected="a whole number >= 1", got=k)
+    if k >= logits.shape[-1]:
+        return logits
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]           # (..., 1)
+    return logits.masked_fill(logits < kth, float("-inf"))
+
+
+def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
+    """Logits outside the smallest most-likely set with probability mass >= p set to -inf."""
+    if not 0 < p <= 1:
+        raise ArgumentError("top_p", expected="a probability in (0, 1]", got=p)
+    if p >= 1:
+        return logits
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+    probs = torch.softmax(sorted_logits, dim=-1)
+    mass_before = torch.cumsum(probs, dim=-1) - probs               # mass of the tokens ranked above
+    drop_sorted = mass_before >= p                                  # already enough without this one
+    drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+    return logits.masked_fill(drop, float("-inf"))
+
+
+def sample_next(logits: torch.Tensor, *, temperature: float = 1.0, top_k: int | None = None,
+                top_p: float | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """One token per row of ``logits`` (B, V) -> ids (B,). ``temperature=0`` is argmax."""
+    if temperature == 0:
+        return logits.argmax(dim=-1)
+    z = apply_temperature(logits.float(), temperature)
+    if top_k is not None:
+        z = top_k_filter(z, top_k)
+    if top_p is not None:
+        z = top_p_filter(z, top_p)
+    probs = torch.softmax(z, dim=-1)
+    return torch.multinomial(probs, 1, generator=generator)[:, 0]
+
+
+def as_melody(prime) -> Melody:
+    """A prime as a melody: a Melody, tinyNotation text, or the path of a MIDI/MusicXML/ABC file."""
+    from artlab.music.corpus import load_melody, melody_from_text
+
+    if isinstance(prime, Melody):
+        return prime
+    if isinstance(prime, Path) or (isinstance(prime, str) and os.path.splitext(prime)[1].lower()
+                                   in (".mid", ".midi", ".xml", ".musicxml", ".mxl", ".abc")):
+        return load_melody(prime)
+    if isinstance(prime, str):
+        return melody_from_text(prime)
+    raise ArgumentError("prime", expected="a Melody, tinyNotation text such as '4/4 c4 d e f g2', or a file path",
+                        got=type(prime).__name__)
+
+
+class _Grammar:
+    """Masks that keep sampled sequences well formed, as tensors over the vocabulary."""
+
+    HEADER = ("meter", "key", "upbeat")
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        v = len(vocab)
+        kinds = [vocab.kind(i) for i in range(v)]
+        self.vocab = vocab
+        self.kind_mask = {k: torch.tensor([kk == k for kk in kinds]) for k in set(kinds)}
+        self.note_mask = self.kind_mask["pitch"] | self.kind_mask["rest"]
+        self.dur_ids = torch.tensor(vocab.ids_of_kind("dur"))
+        self.dur_ticks = torch.tensor([int(vocab.token_duration(i) * _TICKS) for i in vocab.ids_of_kind("dur")])
+        self.upbeat_ids = torch.tensor(vocab.ids_of_kind("upbeat"))
+        self.upbeat_ticks = torch.tensor([int(Fraction(vocab.name(i).split(":")[1]) * _TICKS)
+                                          for i in vocab.ids_of_kind("upbeat")])
+
+    def reachable(self, limit: int) -> torch.Tensor:
+        """reachable[r]: can r ticks be filled exactly with duration tokens?"""
+        return _reachable(tuple(self.dur_ticks.tolist()), 1 << max(10, int(limit).bit_length()))
+
+    def mask(self, phase: str, *, meter: str | None, remaining: int | None) -> torch.Tensor:
+        """Allowed next tokens (V,) given the phase and the ticks left to fill (None: no length)."""
+        v = len(self.vocab)
+        if phase in ("meter", "key"):
+            return self.kind_mask[phase].clone()
+        if phase == "upbeat":
+            allowed = torch.zeros(v, dtype=torch.bool)
+            ok = self.upbeat_ticks < int(bar_length(meter or "4/4") * _TICKS)
+            allowed[self.upbeat_ids[ok]] = True
+            return allowed
+        if phase == "note":
+            allowed = self.note_mask.clone()
+            if remaining is None:
+                allowed[self.vocab.eos] = True
+            elif remaining == 0:
+                allowed[:] = False
+                allowed[self.vocab.eos] = True
+            return allowed
+        # phase == "dur"
+        allowed = torch.zeros(v, dtype=torch.bool)
+        if remaining is None:
+            allowed[self.dur_ids] = True
+        else:
+            reach = self.reachable(remaining)
+            fits = self.dur_ticks <= remaining
+            left = (remaining - self.dur_ticks).clamp(min=0)
+            ok = fits & reach[left]
+            allowed[self.dur_ids[ok]] = True
+        return allowed
+
+
+_REACHABLE: dict[tuple, torch.Tensor] = {}
+
+
+def _reachable(ticks: tuple[int, ...], limit: int) -> torch.Tensor:
+    """Which tick counts 0..limit are sums of the given durations (cached per process)."""
+    known = _REACHABLE.get(ticks)
+    if known is None or len(known) <= limit:
+        reach = np.zeros(limit + 1, dtype=bool)
+        reach[0] = True
+        steps = np.array(sorted(ticks))
+        for r in range(1, limit + 1):
+            back = r - steps[steps <= r]
+            reach[r] = bool(reach[back].any())
+        known = _REACHABLE[ticks] = torch.from_numpy(reach)
+    return known
+
+
+def _phase_after(vocab: Vocabulary, token: int) -> str:
+    kind = vocab.kind(token)
+    return {"bos": "meter", "meter": "key", "key": "upbeat", "upbeat": "note", "pitch": "dur", "rest": "dur",
+            "dur": "note", "eos": "done"}.get(kind, "done")
+
+
+@torch.no_grad()
+def compose_many(model: torch.nn.Module, vocab: Vocabulary, n: int, *, bars: int | None = 16,
+                 temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
+                 prime=None, meter: str | None = None, key: str | None = None, seed: int = 0,
+                 max_tokens: int = 4096) -> list[Melody]:
+    """``n`` melodies sampled together (a batch). See :func:`compose` for the arguments."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ArgumentError("compose_many(n)", expected="a whole number >= 1", got=n)
+    if bars is not None and (isinstance(bars, bool) or not isinstance(bars, int) or bars < 1):
+        raise ArgumentError("bars", expected="a whole number of bars >= 1, or None (until <eos>)", got=bars)
+    if meter is not None and f"meter:{meter}" not in vocab.tokens:
+        raise ArgumentError("meter", expected=f"one of {', '.join(vocab.meters)}", got=meter)
+    if key is not None and f"key:{key}" not in vocab.tokens:
+        raise ArgumentError("key", expected="one of the vocabulary's keys, e.g. 'C major' or 'A minor'", got=key)
+    device = next(model.parameters()).device
+    with cpu_threads(1 if device.type == "cpu" else None):  # one token at a time: one thread is fastest
+        return _compose_many(model, vocab, n, bars=bars, temperature=temperature, top_k=top_k, top_p=top_p,
+                             prime=prime, meter=meter, key=key, seed=seed, max_tokens=max_tokens, device=device)
+
+
+def _compose_many(model, vocab, n, *, bars, temperature, top_k, top_p, prime, meter, key, seed, max_tokens, device):
+    model.eval()
+    grammar = _Grammar(vocab)
+    generator = torch.Generator().manual_seed(int(seed))
+
+    # the fixed start: <bos>, then whatever the prime or the arguments decide
+    start = [vocab.bos]
+    prime_melody = None
+    if prime is not None:
+        prime_melody = as_melody(prime)
+        if key is not None and prime_melody.key != key:
+            prime_melody = Melody(prime_melody.pitches, prime_melody.durations, prime_melody.meter, key,
+                                  prime_melody.upbeat)
+        if meter is not None and prime_melody.meter != meter:
+            raise ArgumentError("meter", expected=f"the prime's meter ({prime_melody.meter}) or None", got=meter)
+        start = vocab.encode(prime_melody)[:-1]  # without <eos>: the model goes on from here
+    forced = {}
+    if prime_melody is None:
+        if meter is not None:
+            forced["meter"] = vocab.index(f"meter:{meter}")
+        if key is not None:
+            forced["key"] = vocab.index(f"key:{key}")
+
+    sequences = [list(start) for _ in range(n)]
+    phase = [_phase_after(vocab, start[-1])] * n
+    meters = [prime_melody.meter if prime_melody else meter] * n
+    elapsed = [int(prime_melody.duration * _TICKS) if prime_melody else 0] * n
+    target: list[int | None] = [None] * n
+    if prime_melody is not None and bars is not None:
+        total = prime_melody.upbeat + bars * prime_melody.bar_length
+        if prime_melody.duration >= total:
+            raise ArgumentError("bars", expected=f"more bars than the prime already fills ({float(prime_melody.bars):g})",
+                                got=bars)
+        target = [int(total * _TICKS)] * n
+
+    # run the start through the model
+    state = None
+    logits = None
+    for t in range(len(start)):
+        token = torch.full((n,), start[t], dtype=torch.long, device=device)
+        logits, state = model.step(token, state)
+    done = [p == "done" for p in phase]
+    for _ in range(max_tokens):
+        if all(done):
+            break
+        masks = torch.zeros((n, len(vocab)), dtype=torch.bool)
+        for b in range(n):
+            if done[b]:
+                masks[b, vocab.pad] = True  # finished rows mark time with <pad>
+            elif phase[b] in forced:
+                masks[b, forced[phase[b]]] = True
+            else:
+                masks[b] = grammar.mask(phase[b], meter=meters[b],
+                                        remaining=None if target[b] is None else target[b] - elapsed[b])
+        masked = logits.float().cpu().masked_fill(~masks, float("-inf"))
+        nxt = sample_next(masked, temperature=temperature, top_k=top_k, top_p=top_p, generator=generator)
+        for b in range(n):
+            if done[b]:
+                continue
+            token = int(nxt[b])
+            sequences[b].append(token)
+            kind = vocab.kind(token)
+            if kind == "meter":
+                meters[b] = vocab.name(token).split(":", 1)[1]
+            elif kind == "upbeat" and bars is not None:
+                upbeat = Fraction(vocab.name(token).split(":", 1)[1])
+                target[b] = int((upbeat + bars * bar_length(meters[b])) * _TICKS)
+            elif kind == "dur":
+                elapsed[b] += int(vocab.token_duration(token) * _TICKS)
+            phase[b] = _phase_after(vocab, token)
+            done[b] = phase[b] == "done"
+        logits, state = model.step(nxt.to(device), state)
+    return [vocab.decode(s, complete=False) for s in sequences]
+
+
+def compose(model: torch.nn.Module, vocab: Vocabulary, *, bars: int | None = 16, temperature: float = 1.0,
+            top_k: int | None = None, top_p: float | None = None, prime=None, meter: str | None = None,
+            key: str | None = None, seed: int = 0, max_tokens: int = 4096) -> Melody:
+    """Sample one melody from a composer.
+
+    ``bars``: length in bars after the upbeat (``None``: until the model writes ``<eos>``,
+    at most ``max_tokens`` tokens). ``temperature``, ``top_k``, ``top_p``: see the module
+    docstring. ``prime``: a Melody, tinyNotation text or a MIDI/MusicXML/ABC file to continue.
+    ``meter`` and ``key`` fix the header instead of sampling it (with a prime, ``key``
+    replaces the key the prime was read with). ``seed``: the same seed gives the same melody.
+    """
+    return compose_many(model, vocab, 1, bars=bars, temperature=temperature, top_k=top_k, top_p=top_p,
+                        prime=prime, meter=meter, key=key, seed=seed, max_tokens=max_tokens)[0]
