@@ -89,3 +89,13 @@ def test_mismatches_are_explained(train_digits, tmp_path):
     save_checkpoint(tmp_path / "other.pt", modules={"net": torch.nn.Linear(2, 2)}, step=0)
     with pytest.raises(CheckpointError, match="GAN checkpoint"):
         painters.load_painter(tmp_path / "other.pt")
+
+
+def test_training_uses_the_threads_asked_for_and_gives_the_setting_back(train_digits, monkeypatch):
+    seen = []
+    original = painters.train_gan
+    monkeypatch.setattr(painters, "train_gan", lambda *a, **k: (seen.append(torch.get_num_threads()), original(*a, **k))[1])
+    before = torch.get_num_threads()
+    painters.train_painter(tiny(painters.dc_gan(width=8, d_width=8)), train_digits, threads=1)
+    painters.train_painter(tiny(painters.dc_gan(width=8, d_width=8)), train_digits, threads=None)
+    assert seen == [1, before] and torch.get_num_threads() == before
