@@ -35,6 +35,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from artlab.errors import ArgumentError
+from artlab.music.train import cpu_threads
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "frechet_distance",
            "gaussian_statistics", "features", "frechet_digit_distance", "class_histogram",
@@ -86,16 +87,17 @@ def train_digit_classifier(seed: int = 0, epochs: int = 40) -> DigitClassifier:
     torch.set_rng_state(torch_state)  # leave the caller's random stream alone
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(train), generator=generator)
-        for start in range(0, len(order), 64):
-            batch = order[start:start + 64]
-            shift = torch.randint(-1, 2, (2,), generator=generator).tolist()
-            x = torch.roll(train.images[batch], shifts=shift, dims=(2, 3))
-            loss = F.cross_entropy(model(x), train.labels[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    with cpu_threads(1):  # robust on a busy laptop (see artlab.music.train.cpu_threads)
+        for _ in range(epochs):
+            order = torch.randperm(len(train), generator=generator)
+            for start in range(0, len(order), 64):
+                batch = order[start:start + 64]
+                shift = torch.randint(-1, 2, (2,), generator=generator).tolist()
+                x = torch.roll(train.images[batch], shifts=shift, dims=(2, 3))
+                loss = F.cross_entropy(model(x), train.labels[batch])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
     return model.eval().requires_grad_(False)
 
 
