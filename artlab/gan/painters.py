@@ -120,10 +120,15 @@ def failure(name: str, steps: int = 1_500) -> ImageRecipe:
     """Plain DCGAN (width 64, Adam 2e-4, no R1, no moving average) with one thing changed (lesson 04):
 
     * ``"plain DCGAN"``: nothing changed, the baseline;
-    * ``"mode collapse"``: the generator learns 10x faster than the discriminator (2e-3);
-    * ``"discriminator overpowers"``: the discriminator learns 10x faster (2e-3) and the generator
-      uses the original, saturating loss log(1 - D(G(z)));
+    * ``"mode collapse"``: the discriminator all but stops learning (1e-6) while the generator learns
+      10x faster than usual (2e-3): G chases what the nearly fixed D likes best, one picture
+      (measured: diversity 0.08 against 0.56, 1 digit of 10). A generator only 10x faster than an
+      ordinary D did *not* collapse in 1,500 steps;
+    * ``"discriminator overpowers"``: the generator learns 100x slower than the discriminator
+      (2e-5 against 2e-3) with the original, saturating loss log(1 - D(G(z))): D wins outright,
+      D(G(z)) -> 0, and G's gradient vanishes (measured: D(G(z)) 0.0000 at the end);
     * ``"checkerboard"``: transposed convolutions with kernel 3 and stride 2 (uneven overlap);
+      the grid is plain at initialisation, and training on digits learns to cancel it;
     * ``"resize-convolution"``: its cure, nearest-neighbour upsampling followed by a convolution.
     """
     if name not in FAILURES:
@@ -132,9 +137,9 @@ def failure(name: str, steps: int = 1_500) -> ImageRecipe:
     g_config, d_config = dcgan(DIGITS, width=64, **options)
     train = TrainConfig(steps=steps, batch_size=64, lr_d=2e-4, lr_g=2e-4)
     if name == "mode collapse":
-        train = dataclasses.replace(train, lr_g=2e-3)
+        train = dataclasses.replace(train, lr_d=1e-6, lr_g=2e-3)
     elif name == "discriminator overpowers":
-        train = dataclasses.replace(train, lr_d=2e-3, loss="minimax")
+        train = dataclasses.replace(train, lr_d=2e-3, lr_g=2e-5, loss="minimax")
     return ImageRecipe(name, g_config, d_config, train)
 
 
