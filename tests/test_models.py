@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 
@@ -62,3 +64,132 @@ def test_configs_reject_nonsense():
         DiscriminatorConfig(dropout=1.0)
     with pytest.raises(ArgumentError):
         DiscriminatorConfig(pack=0)
+
+
+# --- DCGAN ------------------------------------------------------------------------------------
+
+import itertools  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from artlab.gan.models import (DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator,  # noqa: E402
+                               DCGANGeneratorConfig, build_discriminator, build_generator, conv_output_size,
+                               conv_transpose_output_size, dcgan, dcgan_init)
+
+
+@pytest.mark.parametrize("size, channels, num_classes, upsample, kernel, norm",
+                         [(s, c, k, u, kern, n) for s, c, k in itertools.product((8, 16, 32), (1, 3), (0, 10))
+                          for u, kern, n in (("transposed", 4, "batch"), ("transposed", 3, "layer"), ("resize", 4, "none"))])
+def test_dcgan_shapes_for_every_config(size, channels, num_classes, upsample, kernel, norm):
+    g_config, d_config = dcgan((channels, size, size), latent_dim=12, width=8, num_classes=num_classes,
+                               norm=norm, upsample=upsample, kernel=kernel)
+    g, d = DCGANGenerator(g_config), DCGANDiscriminator(d_config)
+    labels = torch.arange(5) % 10 if num_classes else None
+    images = g(torch.randn(5, 12), labels)
+    assert images.shape == (5, channels, size, size) and g.latent_dim == 12
+    assert images.abs().max() <= 1  # tanh
+    assert d(images, labels).shape == (5,)
+
+
+def test_dcgan_has_the_published_layout_at_16x16():
+    g, d = DCGANGenerator(), DCGANDiscriminator()
+    transposed = [m for m in g.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(m.in_channels, m.out_channels, m.kernel_size, m.stride) for m in transposed] == [
+        (100, 128, (4, 4), (1, 1)), (128, 64, (4, 4), (2, 2)), (64, 1, (4, 4), (2, 2))]
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in g.modules()) == 2  # not on the output
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [(m.in_channels, m.out_channels, m.stride) for m in convs] == [(1, 64, (2, 2)), (64, 128, (2, 2)), (128, 1, (1, 1))]
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules()) == 1  # not on the input layer
+    assert all(m.negative_slope == 0.2 for m in d.modules() if isinstance(m, torch.nn.LeakyReLU))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 5), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2))
+def test_conv_transpose_output_size_matches_pytorch(size, kernel, stride, padding, output_padding):
+    if output_padding >= stride or padding >= kernel or conv_transpose_output_size(size, kernel, stride, padding, output_padding) < 1:
+        return
+    layer = torch.nn.ConvTranspose2d(1, 1, kernel, stride, padding, output_padding=output_padding)
+    out = layer(torch.zeros(1, 1, size, size))
+    assert out.shape[-1] == conv_transpose_output_size(size, kernel, stride, padding, output_padding)
+    # and a convolution with the same settings undoes the size (when it divides evenly)
+    if output_padding == 0:
+        assert conv_output_size(out.shape[-1], kernel, stride, padding) == size
+
+
+def test_dcgan_init_sets_the_published_statistics():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(64, 128, 4), torch.nn.BatchNorm2d(4096), torch.nn.ConvTranspose2d(128, 64, 4),
+                                torch.nn.Linear(3, 3))
+    linear_before = model[3].weight.detach().clone()
+    model.apply(dcgan_init)
+    for conv in (model[0], model[2]):
+        assert abs(conv.weight.mean().item()) < 1e-3 and abs(conv.weight.std().item() - 0.02) < 1e-3
+        assert torch.equal(conv.bias, torch.zeros_like(conv.bias))
+    assert abs(model[1].weight.mean().item() - 1) < 2e-3 and abs(model[1].weight.std().item() - 0.02) < 2e-3
+    assert torch.equal(model[1].bias, torch.zeros(4096))
+    assert torch.equal(model[3].weight, linear_before)  # other layers keep their defaults
+
+
+def test_a_conditional_generator_paints_by_label_and_a_conditional_discriminator_judges_by_label():
+    torch.manual_seed(0)
+    g_config, d_config = dcgan((1, 16, 16), width=8, num_classes=10)
+    g, d = DCGANGenerator(g_config).eval(), DCGANDiscriminator(d_config).eval()
+    z = torch.randn(1, 100).repeat(2, 1)
+    images = g(z, torch.tensor([3, 7]))
+    assert not torch.allclose(images[0], images[1])  # same z, different digit asked for
+    x = images[:1].repeat(2, 1, 1, 1)
+    logits = d(x, torch.tensor([3, 7]))
+    assert not torch.isclose(logits[0], logits[1])  # same image, judged against different labels
+    with pytest.raises(ArgumentError, match="one label per image"):
+        g(z)
+    with pytest.raises(ArgumentError, match=r"labels in 0\.\.9"):
+        g(z, torch.tensor([3, 10]))
+    with pytest.raises(ArgumentError, match="unconditional"):
+        DCGANGenerator(DCGANGeneratorConfig(width=8))(z, torch.tensor([1, 2]))
+
+
+def test_the_discriminator_translates_its_inputs_only_in_training():
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(width=8, translate=2))
+    x = torch.randn(16, 1, 16, 16)
+    d.eval()
+    assert torch.equal(d(x), d(x))
+    d.train()
+    torch.manual_seed(0)
+    a = d(x)
+    torch.manual_seed(1)
+    assert not torch.allclose(a, d(x))
+
+
+def test_build_rebuilds_a_model_from_its_name_and_saved_config():
+    g = DCGANGenerator(DCGANGeneratorConfig(width=8, num_classes=10))
+    again = build_generator("DCGANGenerator", dataclasses.asdict(g.config))
+    again.load_state_dict(g.state_dict())
+    assert again.config == g.config
+    assert isinstance(build_generator(image_gan((1, 8, 8))[0]), MLPGenerator)
+    assert isinstance(build_discriminator(DCGANDiscriminatorConfig()), DCGANDiscriminator)
+    with pytest.raises(ArgumentError, match="one of"):
+        build_generator("StyleGAN")
+
+
+def test_dcgan_configs_reject_nonsense():
+    for bad in (dict(image_size=20), dict(channels=2), dict(upsample="bilinear"), dict(kernel=5), dict(width=0),
+                dict(num_classes=-1)):
+        with pytest.raises(ArgumentError):
+            DCGANGeneratorConfig(**bad)
+    for bad in (dict(norm="instance"), dict(translate=8), dict(translate=-1)):
+        with pytest.raises(ArgumentError):
+            DCGANDiscriminatorConfig(**bad)
+    with pytest.raises(ArgumentError, match="size, size"):
+        dcgan((16, 16))
+
+
+def test_minibatch_std_shows_the_discriminator_how_varied_a_batch_is():
+    from artlab.gan.models import minibatch_std
+    copies = torch.randn(1, 4, 2, 2).repeat(5, 1, 1, 1)
+    varied = torch.randn(5, 4, 2, 2)
+    assert minibatch_std(copies).shape == (5, 5, 2, 2)
+    assert torch.all(minibatch_std(copies)[:, -1] == 0)
+    assert torch.all(minibatch_std(varied)[:, -1] > 0.3)
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(width=8, minibatch_std=True))
+    assert d(torch.randn(3, 1, 16, 16)).shape == (3,)

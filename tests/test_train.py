@@ -258,3 +258,95 @@ def test_bad_configs_and_data_are_explained():
         next(batches(42, 8))
     with pytest.raises(ArgumentError, match="empty"):
         next(batches([], 8))
+
+
+# --- images, WGAN-GP, conditional GANs (lessons 03-04) -----------------------------------------
+
+from artlab.data.images import digits  # noqa: E402
+from artlab.gan.models import DCGANDiscriminator, DCGANGenerator, build_generator, dcgan  # noqa: E402
+
+
+def dcgan_pair(num_classes=0, norm="batch", seed=0):
+    artlab.set_seed(seed)
+    g_config, d_config = dcgan((1, 16, 16), latent_dim=8, width=8, num_classes=num_classes, norm=norm)
+    return DCGANGenerator(g_config), DCGANDiscriminator(d_config)
+
+
+def test_the_gradient_penalty_enters_the_critic_loss_and_the_history_keeps_raw_scores():
+    g, d = dcgan_pair(norm="layer")
+    x_real, z = digits(16).images[:16], torch.randn(16, 8)
+    opt = make_optimizers(g, d, SMALL)["discriminator"]
+    artlab.set_seed(3)
+    step = d_step(g, d, opt, x_real, z, loss="wasserstein", penalty="gp", penalty_weight=10.0)
+    g, d = dcgan_pair(norm="layer")
+    with torch.no_grad():
+        scores_real, scores_fake = d(x_real), d(g(z))
+    assert step.penalty > 0
+    assert math.isclose(step.loss, (scores_fake.mean() - scores_real.mean()).item() + 10.0 * step.penalty, rel_tol=1e-4)
+    assert math.isclose(step.d_real, scores_real.mean().item(), rel_tol=1e-5)  # raw critic scores, no sigmoid
+    assert math.isclose(step.d_fake, scores_fake.mean().item(), rel_tol=1e-5)
+
+
+def test_wgan_gp_trains_a_dcgan_with_several_critic_steps(tmp_path):
+    g, d = dcgan_pair(norm="layer")
+    config = TrainConfig(steps=3, batch_size=8, loss="wasserstein", penalty="gp", penalty_weight=10.0, n_critic=5,
+                         lr_d=1e-4, lr_g=1e-4, betas=(0.0, 0.9), snapshot_steps=(0, 3), snapshot_samples=4)
+    result = train_gan(g, d, digits(16).sampler(), config, checkpoint=tmp_path / "wgan.pt")
+    assert len(result.history) == 3 and all(p > 0 for p in result.history.penalty)
+    assert result.snapshots[-1].x_fake.shape == (4, 1, 16, 16)
+    saved = load_checkpoint(tmp_path / "wgan.pt")
+    assert saved.extra["generator_type"] == "DCGANGenerator"
+    again = build_generator(saved.extra["generator_type"], saved.extra["generator_config"])
+    again.load_state_dict(saved.modules["generator"])
+    assert torch.equal(sample_generator(again, 3, seed=0), sample_generator(g, 3, seed=0))
+
+
+def test_a_conditional_dcgan_trains_on_labelled_batches():
+    g, d = dcgan_pair(num_classes=10)
+    seen = []
+
+    def labelled(batch_size):
+        x, labels = digits(16).sampler(labelled=True)(batch_size)
+        seen.append(labels)
+        return x, labels
+
+    result = train_gan(g, d, labelled, TrainConfig(steps=2, batch_size=8, snapshot_steps=()))
+    assert len(result.history) == 2 and all(len(s) == 8 for s in seen)
+    images = sample_generator(g, 10, labels=torch.arange(10), seed=0)
+    assert images.shape == (10, 1, 16, 16)
+
+
+def test_ema_update_moves_the_average_toward_the_weights_and_copies_buffers():
+    model, average = torch.nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+    with torch.no_grad():
+        model.weight.fill_(2.0)
+        average.weight.fill_(0.0)
+        model.running_mean.fill_(5.0)
+    from artlab.gan.train import ema_update
+    ema_update(average, model, 0.75)
+    assert torch.allclose(average.weight, torch.full((3,), 0.5))  # 0.75 * 0 + 0.25 * 2
+    assert torch.equal(average.running_mean, model.running_mean)
+
+
+def test_training_keeps_a_moving_average_of_the_generator_that_snapshots_and_checkpoints_use(tmp_path):
+    config = dataclasses.replace(SMALL, steps=6, ema=0.5, snapshot_steps=(6,))
+    g, d = models()
+    start = weights(g)
+    result = train_gan(g, d, ring().sample, config, checkpoint=tmp_path / "ema.pt")
+    assert result.painter is result.generator_ema and result.generator_ema is not g
+    averaged, final = weights(result.generator_ema), weights(g)
+    assert any(not torch.equal(a, b) for a, b in zip(averaged, final))  # an average, not a copy ...
+    assert any(not torch.equal(a, b) for a, b in zip(averaged, start))  # ... that moved
+    with torch.no_grad():
+        z = torch.randn(16, 2, generator=torch.Generator().manual_seed(config.snapshot_seed))
+        assert torch.allclose(result.snapshots[-1].x_fake, result.generator_ema(z))
+    assert "generator_ema" in load_checkpoint(tmp_path / "ema.pt").modules
+    # resuming continues the average exactly
+    g2, d2 = models()
+    train_gan(g2, d2, ring().sample, config, checkpoint=tmp_path / "half.pt", stop_at=3)
+    g3, d3 = models()
+    resumed = train_gan(g3, d3, ring().sample, config, resume_from=tmp_path / "half.pt")
+    for a, b in zip(weights(resumed.generator_ema), averaged):
+        assert torch.allclose(a, b)
+    with pytest.raises(ArgumentError, match="ema"):
+        TrainConfig(ema=1.0)

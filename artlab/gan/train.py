@@ -22,6 +22,7 @@ infinite. It knows nothing about the data or the models:
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -36,11 +37,12 @@ from torch import nn
 
 from artlab.checkpoint import load_checkpoint, save_checkpoint
 from artlab.errors import ArgumentError, CheckpointError, TrainingError
-from artlab.gan.losses import GANLoss, r1_penalty
+from artlab.gan.losses import GANLoss, gradient_penalty, r1_penalty
 from artlab.runtime import progress
 
 __all__ = ["Penalty", "TrainConfig", "DStep", "GStep", "History", "Snapshot", "TrainResult",
-           "d_step", "g_step", "make_optimizers", "set_learning_rates", "batches", "train_gan", "sample_generator"]
+           "d_step", "g_step", "ema_update", "make_optimizers", "set_learning_rates", "batches", "train_gan",
+           "sample_generator"]
 
 
 class Penalty(str, Enum):
@@ -48,12 +50,15 @@ class Penalty(str, Enum):
 
     NONE = "none"
     R1 = "r1"  # gamma/2 * E[|grad_x D(x_real)|^2]: weight = gamma / 2
+    GP = "gp"  # WGAN-GP: lambda * E[(|grad f(x_hat)| - 1)^2] between real and fake: weight = lambda (10)
 
     def compute(self, discriminator: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor,
                 logits_real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """The penalty's value (a scalar tensor in the graph of D's parameters)."""
         if self is Penalty.R1:
             return r1_penalty(logits_real, x_real)
+        if self is Penalty.GP:
+            return gradient_penalty(discriminator, x_real, x_fake, labels=labels)
         return logits_real.new_zeros(())
 
     @property
@@ -71,15 +76,16 @@ class TrainConfig:
     lr_g: float = 2e-3                # Adam learning rate of the generator
     betas: tuple[float, float] = (0.5, 0.999)  # Adam's betas (0.5 as in DCGAN)
     lr_end: float = 1.0               # both rates decay linearly to lr * lr_end at the last step (1: constant)
-    loss: str = "non_saturating"      # a GANLoss: "non_saturating" or "minimax"
-    penalty: str = "none"             # a Penalty added to D's loss: "none" or "r1"
-    penalty_weight: float = 0.0       # its weight (R1: gamma / 2)
+    loss: str = "non_saturating"      # a GANLoss: "non_saturating", "minimax" or "wasserstein"
+    penalty: str = "none"             # a Penalty added to D's loss: "none", "r1" or "gp"
+    penalty_weight: float = 0.0       # its weight (R1: gamma / 2; GP: lambda, 10 in WGAN-GP)
     penalty_every: int = 1            # lazy regularisation: apply it every k-th D step, times k (1: always)
     n_critic: int = 1                 # discriminator steps per generator step
     snapshot_steps: tuple[int, ...] = ()  # take a Snapshot after these steps (0: before training)
     snapshot_samples: int = 512       # samples per snapshot, always from the same noise
     snapshot_seed: int = 0            # seed of that noise (a private generator: training is unaffected)
     checkpoint_every: int = 0         # save a checkpoint every this many steps (0: only at the end)
+    ema: float = 0.0                  # also keep a moving average of G's weights with this decay per step (0: off)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "n_critic", "snapshot_samples", "checkpoint_every", "snapshot_seed",
@@ -91,6 +97,9 @@ class TrainConfig:
         for name in ("lr_d", "lr_g"):
             if not getattr(self, name) > 0:
                 raise ArgumentError(f"TrainConfig({name})", expected="a learning rate > 0", got=getattr(self, name))
+        if not 0 <= self.ema < 1:
+            raise ArgumentError("TrainConfig(ema)", expected="a decay in [0, 1) (0: no average; 0.995 averages "
+                                "about the last 200 steps)", got=self.ema)
         if not 0 <= self.lr_end <= 1:
             raise ArgumentError("TrainConfig(lr_end)", expected="a fraction in [0, 1]", got=self.lr_end)
         _enum("TrainConfig(loss)", GANLoss, self.loss)
@@ -125,8 +134,8 @@ class DStep:
     """What one discriminator step measured (before its update)."""
 
     loss: float      # D's loss, penalty included
-    d_real: float    # mean D(x_real), a probability
-    d_fake: float    # mean D(G(z))
+    d_real: float    # mean D(x_real), a probability (the Wasserstein game: the critic's mean raw score)
+    d_fake: float    # mean D(G(z)) (likewise)
     penalty: float   # the penalty's value, before its weight
 
 
@@ -135,7 +144,7 @@ class GStep:
     """What one generator step measured (before its update)."""
 
     loss: float      # G's loss
-    d_fake: float    # mean D(G(z)) as G saw it
+    d_fake: float    # mean D(G(z)) as G saw it (the Wasserstein game: the critic's mean raw score)
 
 
 def _call(module: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -148,7 +157,8 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
            penalty_weight: float = 0.0) -> DStep:
     """One discriminator update on ``x_real`` (B, ...) and ``x_fake = G(z)``; G is not changed.
 
-    D's loss: -E[log D(x_real)] - E[log(1 - D(G(z)))] + penalty_weight * penalty.
+    D's loss: -E[log D(x_real)] - E[log(1 - D(G(z)))] + penalty_weight * penalty (the Wasserstein
+    game: E[f(G(z))] - E[f(x_real)] + penalty_weight * penalty).
     """
     loss, penalty = GANLoss(loss), Penalty(penalty)
     with torch.no_grad():
@@ -165,8 +175,8 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
-    return DStep(loss=total.item(), d_real=torch.sigmoid(logits_real).mean().item(),
-                 d_fake=torch.sigmoid(logits_fake).mean().item(), penalty=extra.item())
+    return DStep(loss=total.item(), d_real=loss.score(logits_real).mean().item(),
+                 d_fake=loss.score(logits_fake).mean().item(), penalty=extra.item())
 
 
 def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
@@ -183,7 +193,18 @@ def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
         optimizer.step()
     finally:
         discriminator.requires_grad_(True)
-    return GStep(loss=total.item(), d_fake=torch.sigmoid(logits_fake).mean().item())
+    return GStep(loss=total.item(), d_fake=loss.score(logits_fake).mean().item())
+
+
+@torch.no_grad()
+def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """theta_avg <- decay * theta_avg + (1 - decay) * theta for every weight; buffers (batch-norm
+    statistics) are copied. The averaged generator paints more steadily than the last step's
+    (Yazici et al., 2019); lesson 03 trains DCGAN with it."""
+    for mean, weight in zip(average.parameters(), model.parameters()):
+        mean.lerp_(weight, 1.0 - decay)
+    for mine, theirs in zip(average.buffers(), model.buffers()):
+        mine.copy_(theirs)
 
 
 def set_learning_rates(optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, step: int) -> None:
@@ -245,7 +266,11 @@ def _split(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 @dataclass
 class History:
-    """Per generator step: the losses and mean discriminator outputs (D averaged over n_critic)."""
+    """Per generator step: the losses and mean discriminator outputs (D averaged over n_critic).
+
+    ``d_real`` and ``d_fake`` are probabilities, except in the Wasserstein game, where they are
+    the critic's mean raw scores; their difference is then the critic's Wasserstein estimate.
+    """
 
     step: list[int] = field(default_factory=list)
     d_loss: list[float] = field(default_factory=list)
@@ -334,6 +359,12 @@ class TrainResult:
     step: int                     # steps done, resumed ones included
     seconds: float                # wall time of this call
     optimizers: dict[str, torch.optim.Optimizer]
+    generator_ema: nn.Module | None = None  # the moving average of G's weights (config.ema > 0)
+
+    @property
+    def painter(self) -> nn.Module:
+        """The generator to paint with: the moving average if there is one, else G itself."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
 
 
 _RESUME_MAY_CHANGE = {"steps", "snapshot_steps", "checkpoint_every"}
@@ -343,7 +374,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
               config: TrainConfig = TrainConfig(), *, checkpoint: str | Path | None = None,
               resume_from: str | Path | None = None, snapshot_fn: SnapshotFn | None = None,
               device: torch.device | str | None = None, stop_at: int | None = None,
-              desc: str = "training GAN") -> TrainResult:
+              desc: str = "training GAN", extra: Mapping[str, Any] | None = None) -> TrainResult:
     """Train ``generator`` against ``discriminator`` on ``data`` for ``config.steps`` generator steps.
 
     ``checkpoint``: a file to save to (every ``config.checkpoint_every`` steps and at the end).
@@ -355,6 +386,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     Exactness holds for samplers (``data(batch_size)`` drawing from the global generators); an
     iterable such as a ``DataLoader`` starts a new pass on resume (repeatable, but not the
     batches the uninterrupted run would have seen mid-pass).
+    ``extra``: more values to keep in the checkpoint (a seed, the data's name); the checkpoint
+    also keeps the models' types and configs and the wall seconds of training so far.
     Seed first (``artlab.set_seed``) for a repeatable run.
     """
     if not hasattr(generator, "latent_dim"):
@@ -364,9 +397,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     generator.to(device).train()
     discriminator.to(device).train()
     optimizers = make_optimizers(generator, discriminator, config)
-    history, snapshots, start = History(), [], 0
+    generator_ema = copy.deepcopy(generator).requires_grad_(False) if config.ema > 0 else None
+    history, snapshots, start, seconds_before = History(), [], 0, 0.0
     if resume_from is not None:
-        start, history, snapshots = _resume(resume_from, generator, discriminator, optimizers, config)
+        start, history, snapshots, seconds_before = _resume(resume_from, generator, discriminator, optimizers, config,
+                                                            generator_ema)
+    painter = generator_ema if generator_ema is not None else generator  # what snapshots show
     snapshot_fn = snapshot_fn or default_snapshot
     z_snapshot = torch.randn(config.snapshot_samples, generator.latent_dim,
                              generator=torch.Generator().manual_seed(config.snapshot_seed)).to(device)
@@ -375,11 +411,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
 
     def save(step: int) -> None:
         if checkpoint is not None:
-            _save(checkpoint, step, generator, discriminator, optimizers, config, history, snapshots)
+            _save(checkpoint, step, generator, discriminator, optimizers, config, history, snapshots,
+                  {**(extra or {}), "seconds": seconds_before + time.perf_counter() - began}, generator_ema)
 
     began = time.perf_counter()
     if start == 0 and 0 in config.snapshot_steps:
-        snapshots.append(_snapshot(0, generator, discriminator, z_snapshot, snapshot_fn))
+        snapshots.append(_snapshot(0, painter, discriminator, z_snapshot, snapshot_fn))
     end = config.steps if stop_at is None else min(max(int(stop_at), start), config.steps)
     bar = progress(total=config.steps, initial=start, desc=desc)
     report_every = max(1, config.steps // 50)
@@ -401,9 +438,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
             z = torch.randn(config.batch_size, generator.latent_dim, device=device)  # (B, latent_dim)
             g = g_step(generator, discriminator, optimizers["generator"], z, labels=labels, loss=loss)
             _check_finite("generator loss", g.loss, step, history)
+            if generator_ema is not None:
+                ema_update(generator_ema, generator, config.ema)
             history.append(step, d, g)
             if step in config.snapshot_steps:
-                snapshots.append(_snapshot(step, generator, discriminator, z_snapshot, snapshot_fn))
+                snapshots.append(_snapshot(step, painter, discriminator, z_snapshot, snapshot_fn))
             if config.checkpoint_every and step % config.checkpoint_every == 0 and step < config.steps:
                 save(step)
             bar.update(1)
@@ -414,7 +453,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
         bar.close()
     done = max(start, end)
     save(done)
-    return TrainResult(generator, discriminator, history, snapshots, done, time.perf_counter() - began, optimizers)
+    return TrainResult(generator, discriminator, history, snapshots, done, time.perf_counter() - began, optimizers,
+                       generator_ema)
 
 
 def _check_finite(what: str, value: float, step: int, history: History) -> None:
@@ -433,21 +473,26 @@ def _check_finite(what: str, value: float, step: int, history: History) -> None:
 
 def _save(path: str | Path, step: int, generator: nn.Module, discriminator: nn.Module,
           optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, history: History,
-          snapshots: list[Snapshot]) -> Path:
+          snapshots: list[Snapshot], more: Mapping[str, Any], generator_ema: nn.Module | None = None) -> Path:
     extra: dict[str, Any] = {
+        **more,
         "history": history.as_dict(),
         "snapshots": [{"step": s.step, "x_fake": s.x_fake, "extra": s.extra} for s in snapshots],
     }
-    for name, module in (("generator_config", generator), ("discriminator_config", discriminator)):
+    for name, module in (("generator", generator), ("discriminator", discriminator)):
         model_config = getattr(module, "config", None)
         if dataclasses.is_dataclass(model_config) and not isinstance(model_config, type):
-            extra[name] = dataclasses.asdict(model_config)
-    return save_checkpoint(path, modules={"generator": generator, "discriminator": discriminator},
-                           optimizers=optimizers, step=step, config=config, extra=extra)
+            extra[f"{name}_config"] = dataclasses.asdict(model_config)
+            extra[f"{name}_type"] = type(module).__name__  # artlab.gan.models.build_generator rebuilds it
+    modules = {"generator": generator, "discriminator": discriminator}
+    if generator_ema is not None:
+        modules["generator_ema"] = generator_ema
+    return save_checkpoint(path, modules=modules, optimizers=optimizers, step=step, config=config, extra=extra)
 
 
 def _resume(path: str | Path, generator: nn.Module, discriminator: nn.Module,
-            optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig) -> tuple[int, History, list[Snapshot]]:
+            optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig,
+            generator_ema: nn.Module | None = None) -> tuple[int, History, list[Snapshot], float]:
     saved = load_checkpoint(path)
     now = dataclasses.asdict(config)
     changed = sorted(k for k in now if k not in _RESUME_MAY_CHANGE and _plain(saved.config.get(k)) != _plain(now[k]))
@@ -457,10 +502,13 @@ def _resume(path: str | Path, generator: nn.Module, discriminator: nn.Module,
             "snapshot_steps and checkpoint_every may change)",
             got=f"<changed: {', '.join(f'{k} {saved.config.get(k)!r} -> {now[k]!r}' for k in changed)}>",
             hint="Rebuild the config from the checkpoint: TrainConfig(**checkpoint.config), then replace steps.")
-    step = saved.restore(modules={"generator": generator, "discriminator": discriminator}, optimizers=optimizers)
+    modules = {"generator": generator, "discriminator": discriminator}
+    if generator_ema is not None:
+        modules["generator_ema"] = generator_ema
+    step = saved.restore(modules=modules, optimizers=optimizers)
     history = History.from_dict(saved.extra.get("history", {}))
     snapshots = [Snapshot(s["step"], s["x_fake"], dict(s["extra"])) for s in saved.extra.get("snapshots", [])]
-    return step, history, snapshots
+    return step, history, snapshots, float(saved.extra.get("seconds", 0.0))
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,287 @@
+"""Checks for exercises 03 and 04 (``exercises/03_painting_with_dcgan.ipynb``, ``exercises/04_better_gans.ipynb``).
+
+Lesson 03:
+
+* :func:`check_conv_transpose_output_size`: out = (in - 1) * stride - 2 * padding + kernel + output_padding;
+* :func:`check_dcgan_init`: convolution weights ~ N(0, 0.02), batch-norm scales ~ N(1, 0.02), biases 0;
+* :func:`check_slerp`: spherical interpolation between two latent vectors.
+
+Lesson 04:
+
+* :func:`check_gradient_penalty`: WGAN-GP's E[(|grad f(x_hat)|_2 - 1)^2] on interpolates;
+* :func:`check_frechet_distance`: the Fréchet distance between two Gaussians.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from artlab.checks import Checker
+
+__all__ = ["check_conv_transpose_output_size", "check_dcgan_init", "check_slerp", "check_gradient_penalty",
+           "check_frechet_distance"]
+
+
+# --- lesson 03 ----------------------------------------------------------------------------------
+
+def check_conv_transpose_output_size(conv_transpose_output_size) -> None:
+    """``conv_transpose_output_size(size, kernel, stride, padding, output_padding=0)`` -> the output side."""
+    with Checker("conv_transpose_output_size", conv_transpose_output_size) as c:
+        out = c.call(1, 4, 1, 0)
+        c.expect(isinstance(out, (int, np.integer)) and not isinstance(out, bool), "returns a whole number (an int)",
+                 input="size=1, kernel=4, stride=1, padding=0", expected="an int", got=type(out).__name__,
+                 hint="sizes are whole numbers; use integer arithmetic (no / division).")
+        c.expect(out == 4, "DCGAN's first layer turns a 1x1 input into 4x4 (kernel 4, stride 1, padding 0)",
+                 input="size=1, kernel=4, stride=1, padding=0", expected=4, got=out,
+                 hint="a transposed convolution with stride 1 and no padding grows the side by kernel - 1.")
+        doubled = [c.call(n, 4, 2, 1) for n in (4, 8, 16)]
+        c.expect(doubled == [8, 16, 32], "kernel 4, stride 2, padding 1 doubles the side (4 -> 8 -> 16 -> 32)",
+                 input="size=4, 8, 16 with kernel=4, stride=2, padding=1", expected=[8, 16, 32], got=doubled,
+                 hint="out = (size - 1) * stride - 2 * padding + kernel + output_padding; "
+                      "this is not the formula of an ordinary convolution, which shrinks.")
+        with_extra = c.call(8, 3, 2, 1, 1)
+        c.expect(with_extra == 16, "output_padding adds rows and columns at one side (kernel 3, stride 2, "
+                 "padding 1, output_padding 1 also doubles)", input="size=8, kernel=3, stride=2, padding=1, "
+                 "output_padding=1", expected=16, got=with_extra, hint="add output_padding once at the end.")
+        cases = [(3, 5, 3, 2, 0), (7, 2, 2, 0, 1), (5, 4, 1, 1, 0), (2, 6, 4, 3, 2), (10, 3, 3, 0, 0)]
+        for size, kernel, stride, padding, extra in cases:
+            layer = nn.ConvTranspose2d(1, 1, kernel, stride, padding, output_padding=extra)
+            expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
+            got = c.call(size, kernel, stride, padding, extra)
+            c.expect(got == expected, "agrees with torch.nn.ConvTranspose2d on other settings",
+                     input=f"size={size}, kernel={kernel}, stride={stride}, padding={padding}, output_padding={extra}",
+                     expected=expected, got=got,
+                     hint="padding is removed on both sides: subtract 2 * padding.")
+
+
+def _init_model() -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(64, 128, 4), nn.BatchNorm2d(2048), nn.ConvTranspose2d(128, 64, 4),
+                         nn.Sequential(nn.Conv2d(8, 8, 3, bias=False), nn.BatchNorm2d(8)))
+
+
+def check_dcgan_init(dcgan_init) -> None:
+    """``model.apply(dcgan_init)`` sets DCGAN's initial weights, layer by layer, in place."""
+    checker = Checker("dcgan_init", dcgan_init)
+    with checker as c:
+        torch.manual_seed(0)
+        model = _init_model()
+        c.call(nn.Conv2d(1, 1, 3))  # one layer, on a copy: a stub raises here, a broken function shows its error
+        try:
+            torch.manual_seed(1)
+            model.apply(dcgan_init)  # in place, as the lesson uses it
+        except NotImplementedError:
+            c.call(model)  # reports "not implemented yet"
+        except Exception as error:
+            c.expect(False, "runs as model.apply(dcgan_init) on convolutions with and without bias and on batch norm",
+                     input="a Sequential of Conv2d, BatchNorm2d, ConvTranspose2d, Conv2d(bias=False)",
+                     expected="no error", got=f"{type(error).__name__}: {error}",
+                     hint="check `module.bias is not None` before touching a bias.")
+        for index, name in ((0, "Conv2d"), (2, "ConvTranspose2d")):
+            weight = model[index].weight.detach()
+            c.expect(abs(weight.mean().item()) < 1e-3 and abs(weight.std().item() - 0.02) < 1e-3,
+                     f"{name} weights are drawn from N(0, 0.02): mean 0, standard deviation 0.02",
+                     input=f"{name} with {weight.numel()} weights",
+                     expected="mean 0.000, std 0.020", got=f"mean {weight.mean().item():.4f}, std {weight.std().item():.4f}",
+                     hint="torch.nn.init.normal_(module.weight, 0.0, 0.02); the second number is the standard "
+                          "deviation, not the variance.")
+        scale, shift = model[1].weight.detach(), model[1].bias.detach()
+        c.expect(abs(scale.mean().item() - 1) < 3e-3 and abs(scale.std().item() - 0.02) < 3e-3,
+                 "batch-norm scales (weights) are drawn from N(1, 0.02): around 1, not around 0",
+                 input="BatchNorm2d(2048)", expected="mean 1.000, std 0.020",
+                 got=f"mean {scale.mean().item():.4f}, std {scale.std().item():.4f}",
+                 hint="a scale near 0 would silence the layer: normal_(module.weight, 1.0, 0.02). Treat "
+                      "BatchNorm2d separately from the convolutions, and only the module you are given "
+                      "(apply visits every submodule itself).")
+        for index, name in ((0, "Conv2d"), (2, "ConvTranspose2d"), (1, "BatchNorm2d")):
+            bias = model[index].bias.detach()
+            c.expect(bool((bias == 0).all()), f"{name} biases are 0", input=name, expected="all zeros",
+                     got=f"{int((bias != 0).sum())} of {bias.numel()} non-zero", hint="torch.nn.init.zeros_(module.bias).")
+        inner = model[3][0].weight.detach()
+        c.expect(abs(inner.std().item() - 0.02) < 4e-3, "reaches layers nested inside other modules (via apply)",
+                 input="Sequential(Conv2d(8, 8, 3, bias=False), BatchNorm2d(8)) inside the model",
+                 expected="std 0.02", got=f"std {inner.std().item():.4f}")
+        torch.manual_seed(2)
+        other = _init_model()
+        other.apply(dcgan_init)
+        c.expect(not torch.equal(other[0].weight, model[0].weight), "draws random weights (two draws differ)",
+                 input="two models initialised after different seeds", expected="different weights",
+                 got="identical weights", hint="draw from a normal distribution; a constant breaks symmetry badly.")
+
+
+def check_slerp(slerp) -> None:
+    """``slerp(z0, z1, t)``: spherical interpolation along the last dimension, t a float in [0, 1]."""
+    with Checker("slerp", slerp) as c:
+        generator = torch.Generator().manual_seed(0)
+        z0, z1 = torch.randn(4, 32, generator=generator), torch.randn(4, 32, generator=generator)
+        for t, end in ((0.0, z0), (1.0, z1)):
+            out = c.call(z0, z1, t)
+            c.expect(isinstance(out, torch.Tensor) and out.shape == z0.shape and torch.allclose(out, end, atol=1e-5),
+                     f"starts at z0 and ends at z1 (t = {t:g})", input=f"z0, z1 of shape {tuple(z0.shape)}, t={t}",
+                     expected="z0" if t == 0 else "z1", got=out if isinstance(out, torch.Tensor) else type(out).__name__,
+                     hint="slerp = sin((1 - t) omega) / sin(omega) * z0 + sin(t omega) / sin(omega) * z1.")
+        a = z0 / z0.norm(dim=-1, keepdim=True) * 5.0
+        b = z1 / z1.norm(dim=-1, keepdim=True) * 5.0
+        norms = torch.stack([c.call(a, b, t).norm(dim=-1) for t in (0.25, 0.5, 0.75)])
+        c.expect(torch.allclose(norms, torch.full_like(norms, 5.0), atol=1e-4),
+                 "keeps the length when both ends have the same length (the path stays on the sphere)",
+                 input="z0, z1 of length 5, t = 0.25, 0.5, 0.75", expected="length 5 all along",
+                 got=f"lengths from {norms.min().item():.3f} to {norms.max().item():.3f}",
+                 hint="a straight line (lerp) cuts inside the sphere; compute the angle omega = arccos(cos) "
+                      "with cos = z0.z1 / (|z0| |z1|), per row.")
+        omega = torch.arccos((a * b).sum(-1) / 25.0)
+        for t in (0.3, 0.8):
+            out = c.call(a, b, t)
+            angle = torch.arccos(((out * a).sum(-1) / (out.norm(dim=-1) * 5.0)).clamp(-1, 1))
+            c.expect(torch.allclose(angle, t * omega, atol=1e-3), "turns at a constant speed: the angle from z0 is t * omega",
+                     input=f"t = {t}", expected=t * omega, got=angle,
+                     hint="the weights are sin((1 - t) omega) / sin(omega) and sin(t omega) / sin(omega).")
+        single = c.call(z0[0], z1[0], 0.5)
+        c.expect(isinstance(single, torch.Tensor) and single.shape == z0[0].shape and torch.allclose(single, c.call(z0, z1, 0.5)[0], atol=1e-5),
+                 "works on one vector (D,) and on a batch (B, D) alike, row by row",
+                 input=f"z0[0], z1[0] of shape {tuple(z0[0].shape)}, t = 0.5", expected="row 0 of the batch result",
+                 got=single if isinstance(single, torch.Tensor) else type(single).__name__,
+                 hint="reduce over the last dimension only: .sum(-1, keepdim=True), .norm(dim=-1, keepdim=True).")
+        parallel = torch.tensor([[3.0, 4.0, 0.0, 0.0]])
+        same = c.call(parallel, parallel * 2, 0.5)
+        c.expect(isinstance(same, torch.Tensor) and bool(torch.isfinite(same).all()) and torch.allclose(same, parallel * 1.5, atol=1e-3),
+                 "stays finite when z0 and z1 point the same way (omega = 0)", input="z0 and z1 = 2 * z0, t = 0.5",
+                 expected="1.5 * z0 (the straight line)", got=same,
+                 hint="sin(omega) = 0 divides by zero; fall back to (1 - t) z0 + t z1 when sin(omega) is tiny.")
+
+
+# --- lesson 04 ----------------------------------------------------------------------------------
+
+class _LinearCritic(nn.Module):
+    """f(x) = <w, x>: the gradient is w everywhere."""
+
+    def __init__(self, w: torch.Tensor) -> None:
+        super().__init__()
+        self.w = nn.Parameter(w)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.flatten(1) * self.w).sum(1)
+
+
+class _HalfSquareCritic(nn.Module):
+    """f(x) = a/2 |x|^2: the gradient at x is a x."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Parameter(torch.tensor(1.0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a / 2 * x.flatten(1).pow(2).sum(1)
+
+
+def _value(out) -> float | None:
+    if isinstance(out, torch.Tensor) and out.numel() == 1:
+        return out.item()
+    return None
+
+
+def check_gradient_penalty(gradient_penalty) -> None:
+    """``gradient_penalty(critic, x_real, x_fake, eps)`` = mean over i of (|grad f(x_hat_i)|_2 - 1)^2,
+    x_hat_i = eps_i x_real_i + (1 - eps_i) x_fake_i."""
+    with Checker("gradient_penalty", gradient_penalty) as c:
+        generator = torch.Generator().manual_seed(0)
+        x_real, x_fake = torch.randn(6, 1, 3, 3, generator=generator), torch.randn(6, 1, 3, 3, generator=generator)
+        eps = torch.rand(6, generator=generator)
+        direction = torch.randn(9, generator=generator)
+        direction = direction / direction.norm()
+        for slope, expected in ((1.0, 0.0), (3.0, 4.0), (0.5, 0.25)):
+            out = c.call(_LinearCritic(direction * slope), x_real, x_fake, eps)
+            value = _value(out)
+            c.expect(value is not None and math.isclose(value, expected, abs_tol=1e-5),
+                     f"is (|w| - 1)^2 = {expected:g} for a linear critic f(x) = <w, x> with |w| = {slope:g}",
+                     input=f"f(x) = <w, x>, |w| = {slope:g}", expected=expected, got=out,
+                     hint="square the gap between the gradient's norm and 1: (norm - 1) ** 2, on both sides of 1.")
+        critic = _HalfSquareCritic()
+        out = c.call(critic, x_real, x_fake, eps)
+        x_hat = eps.view(-1, 1, 1, 1) * x_real + (1 - eps.view(-1, 1, 1, 1)) * x_fake
+        expected = (x_hat.flatten(1).norm(dim=1) - 1).pow(2).mean().item()
+        swapped = ((1 - eps.view(-1, 1, 1, 1)) * x_real + eps.view(-1, 1, 1, 1) * x_fake).flatten(1).norm(dim=1)
+        value = _value(out)
+        hint = "one gradient norm per image (flatten(1).norm(dim=1)), then (norm - 1)^2, then the mean over the batch."
+        if value is not None and math.isclose(value, (swapped - 1).pow(2).mean().item(), rel_tol=1e-4):
+            hint = "eps weighs the real image: x_hat = eps * x_real + (1 - eps) * x_fake."
+        c.expect(value is not None and math.isclose(value, expected, rel_tol=1e-4),
+                 "equals the mean of (|grad f(x_hat)| - 1)^2 over the interpolates, one norm per image",
+                 input="f(x) = |x|^2 / 2 (its gradient at x_hat is x_hat), 6 images of 3x3, eps given",
+                 expected=expected, got=out, hint=hint)
+        out = gradient_penalty(critic, x_real, x_fake, eps)  # not via c.call: the gradient must reach this critic
+        try:
+            (grad,) = torch.autograd.grad(out, critic.a)
+        except (RuntimeError, TypeError):
+            grad = None
+        norms = x_hat.flatten(1).norm(dim=1)
+        wanted = (2 * (norms - 1) * norms).mean().item()
+        c.expect(grad is not None and math.isclose(grad.item(), wanted, rel_tol=1e-4),
+                 "can train the critic: the penalty has a gradient with respect to the critic's weights",
+                 input="the penalty of f(x) = a |x|^2 / 2, differentiated by a", expected=wanted,
+                 got=None if grad is None else grad.item(),
+                 hint="pass create_graph=True to torch.autograd.grad, and keep x_hat.requires_grad_(True) "
+                      "on a detached copy of the interpolates.")
+
+
+def _random_covariance(rng: np.random.Generator, dim: int) -> np.ndarray:
+    a = rng.normal(size=(dim, dim))
+    return a @ a.T / dim + 0.1 * np.eye(dim)
+
+
+def _reference_frechet(mu1, sigma1, mu2, sigma2) -> float:
+    values, vectors = np.linalg.eigh(sigma1)
+    root = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    middle = root @ sigma2 @ root
+    trace = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1) + np.trace(sigma2) - 2 * trace)
+
+
+def _number(out) -> float | None:
+    if isinstance(out, torch.Tensor) and out.numel() == 1:
+        out = out.item()
+    if isinstance(out, np.ndarray) and out.size == 1:
+        out = out.item()
+    if isinstance(out, complex):
+        return None
+    if isinstance(out, (float, int, np.floating, np.integer)) and not isinstance(out, bool):
+        return float(out)
+    return None
+
+
+def check_frechet_distance(frechet_distance) -> None:
+    """``frechet_distance(mu1, sigma1, mu2, sigma2)`` (NumPy arrays) = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))."""
+    with Checker("frechet_distance", frechet_distance) as c:
+        rng = np.random.default_rng(0)
+        mu, sigma = rng.normal(size=4), _random_covariance(rng, 4)
+        out = c.call(mu, sigma, mu, sigma)
+        value = _number(out)
+        c.expect(value is not None, "returns a real number (a float)", input="two identical 4-d Gaussians",
+                 expected="a float", got=type(out).__name__ if value is None else out,
+                 hint="scipy.linalg.sqrtm can return complex numbers with tiny imaginary parts: keep .real, "
+                      "then convert with float(...).")
+        c.expect(abs(value) < 1e-4, "is 0 for identical Gaussians", input="mu1 = mu2, sigma1 = sigma2 (4-d)",
+                 expected=0.0, got=value, hint="Tr(S + S - 2 (S S)^(1/2)) = Tr(2 S - 2 S) = 0; check the factor 2.")
+        shifted = c.call(mu, sigma, mu + np.array([3.0, 0.0, -4.0, 0.0]), sigma)
+        c.expect(_number(shifted) is not None and math.isclose(_number(shifted), 25.0, rel_tol=1e-4),
+                 "grows by |mu1 - mu2|^2 when only the mean moves", input="mean moved by (3, 0, -4, 0)",
+                 expected=25.0, got=shifted, hint="the mean term is the *squared* distance: ((mu1 - mu2) ** 2).sum().")
+        one_d = c.call(np.array([1.0]), np.array([[4.0]]), np.array([3.0]), np.array([[9.0]]))
+        c.expect(_number(one_d) is not None and math.isclose(_number(one_d), 5.0, rel_tol=1e-4),
+                 "in 1-D is (m1 - m2)^2 + (s1 - s2)^2 with variances s^2", input="N(1, 2^2) and N(3, 3^2)",
+                 expected=5.0, got=one_d, hint="4 + 9 - 2 * sqrt(4 * 9) = 1: the matrix square root of the product.")
+        s1, s2 = _random_covariance(rng, 5), _random_covariance(rng, 5)
+        m1, m2 = rng.normal(size=5), rng.normal(size=5)
+        expected = _reference_frechet(m1, s1, m2, s2)
+        got = c.call(m1, s1, m2, s2)
+        c.expect(_number(got) is not None and math.isclose(_number(got), expected, rel_tol=1e-3),
+                 "matches the formula for covariances that do not commute", input="two random 5-d Gaussians",
+                 expected=round(expected, 5), got=got,
+                 hint="use a matrix square root (scipy.linalg.sqrtm(sigma1 @ sigma2)), not the element-wise "
+                      "np.sqrt, and take its trace.")
+        back = c.call(m2, s2, m1, s1)
+        c.expect(_number(back) is not None and math.isclose(_number(back), _number(got), rel_tol=1e-3),
+                 "is symmetric: d(P, Q) = d(Q, P)", input="the same two Gaussians, swapped",
+                 expected=_number(got), got=back)

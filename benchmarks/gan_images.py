@@ -1,0 +1,132 @@
+"""Image-GAN benchmark: the recipes lessons 03-04 train in full mode, measured the way lesson 04 scores them.
+
+For each recipe of ``artlab.gan.painters`` at its full-mode budget (DCGAN, the conditional DCGAN
+and WGAN-GP on 16x16 digits, DCGAN on the 32x32 Mondrian paintings) prints the wall seconds,
+steps per second, and the scorecard on 360 paintings (painted from noise seed EVAL_SEED): the
+Fréchet digit distance (FDD) against the real-test floor at equal size, class coverage, the class
+KL from uniform, the share the classifier reads with confidence, the requested-label accuracy of
+the conditional GAN, and for paintings the share that obeys the style rule. The baseline, the
+fully connected GAN, trains for as many *seconds* as DCGAN: its step count is DCGAN's times the
+ratio of their speeds, both measured just before (300 steps each), so the load of the machine
+cancels out.
+
+Goals (issue 4): DCGAN on digits within 3 minutes reaches an FDD within 2x of the floor with 10/10
+digits; the conditional GAN paints the requested digit >= 90% of the time; DCGAN beats the fully
+connected GAN on every metric at equal wall time.
+
+    python benchmarks/gan_images.py                       # trains everything (about 20 minutes, 1 thread)
+    python benchmarks/gan_images.py --reuse notebooks/outputs/painters
+        # loads the runs lessons 03-04 finished in full mode (their recorded seconds), trains the rest
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("ARTLAB_PROGRESS", "0")
+
+# checkpoint names as lessons 03-04 write them (notebooks/outputs/painters/)
+RUNS = (("DCGAN", "digits", "dcgan_digits.pt"), ("fully connected GAN (lesson 03)", "digits", "fc_digits.pt"),
+        ("conditional DCGAN", "digits", "conditional_digits.pt"), ("WGAN-GP", "digits", "wgan_gp_digits.pt"),
+        ("DCGAN", "paintings", "dcgan_mondrian.pt"))
+
+
+def speed(recipe, images, steps: int = 300) -> float:
+    """Steps per second of a short run of ``recipe`` (one thread)."""
+    from artlab.gan.painters import train_painter
+
+    run = train_painter(recipe.with_train(steps=steps), images, seed=99)
+    return steps / run.seconds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="a folder of finished runs to load instead of training (e.g. notebooks/outputs/painters)")
+    parser.add_argument("--steps", type=int, default=None, help="override every recipe's steps (a quick smoke test)")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(1)
+    import artlab
+    from artlab.data.images import digits, mondrian, style_rule
+    from artlab.gan.painters import (EVAL_SAMPLES, conditional_dcgan, dc_gan, fc_gan, for_images, paint, score_digits,
+                                     train_or_load, wgan_gp)
+    from artlab.gan.quality import digit_quality
+
+    train, test = digits(16, "train"), digits(16, "test")
+    paintings = mondrian(2_000, 32, seed=0)
+    recipes = {"dcgan_digits.pt": (dc_gan(), train), "fc_digits.pt": (fc_gan(), train),
+               "conditional_digits.pt": (conditional_dcgan(), train), "wgan_gp_digits.pt": (wgan_gp(), train),
+               "dcgan_mondrian.pt": (for_images(paintings), paintings)}
+    if args.steps:
+        recipes = {file: (recipe.with_train(steps=args.steps), images) for file, (recipe, images) in recipes.items()}
+    folder = args.reuse or Path(tempfile.mkdtemp(prefix="artlab_bench_"))
+    print(f"artlab {artlab.__version__}, torch {torch.__version__}, one CPU thread per training; "
+          f"runs {'loaded where finished in ' + str(folder) if args.reuse else 'trained afresh'}", flush=True)
+
+    runs = {}
+    for name, data, file in RUNS:
+        recipe, images = recipes[file]
+        run = train_or_load(recipe, images, folder / file)
+        runs[file] = run
+        print(f"  {name} on {data}: {run.result.step} steps, {run.seconds:.0f} s"
+              + (" (loaded)" if run.loaded else ""), flush=True)
+
+    # the baseline at DCGAN's wall time: DCGAN's steps times the speed ratio, measured back to back
+    dc = runs["dcgan_digits.pt"]
+    probe = min(300, args.steps or 300)
+    fc_speed, dc_speed = speed(fc_gan(), train, probe), speed(dc_gan(), train, probe)
+    fc_steps = round(dc.result.step * fc_speed / dc_speed)
+    print(f"  speeds just now: fully connected {fc_speed:.1f}, DCGAN {dc_speed:.1f} steps/s "
+          f"-> the baseline trains {fc_steps} steps", flush=True)
+    baseline = train_or_load(fc_gan(steps=fc_steps), train, folder / f"fc_digits_{fc_steps}.pt")
+    print(f"  fully connected GAN at DCGAN's time: {baseline.seconds:.0f} s", flush=True)
+
+    floor = digit_quality(test.images)
+    header = ("| run | data | steps | seconds | steps/s | FDD (floor) | × floor | digits | class KL | readable "
+              "| asked-for digit | style rule |")
+    rows = [header, "|" + "---|" * header.count(" | ") + "---|"]
+    table = [("DCGAN", "digits", dc), ("fully connected GAN, equal time", "digits", baseline),
+             ("fully connected GAN (lesson 03)", "digits", runs["fc_digits.pt"]),
+             ("conditional DCGAN", "digits", runs["conditional_digits.pt"]), ("WGAN-GP", "digits", runs["wgan_gp_digits.pt"])]
+    scores = {}
+    for name, data, run in table:
+        score = score_digits(run.generator)
+        scores[name] = score
+        q = score.quality
+        asked = f"{score.accuracy:.1%}" if score.accuracy is not None else ""
+        rows.append(f"| {name} | {data} | {run.result.step:,} | {run.seconds:.0f} | {run.steps_per_second:.1f} | "
+                    f"{q.fdd:.1f} ({q.floor:.1f}) | {q.fdd / q.floor:.1f} | {q.classes}/10 | {q.class_kl:.3f} | "
+                    f"{q.confident:.0%} | {asked} | |")
+    rows.append(f"| real test digits | digits | | | | {floor.fdd:.1f} ({floor.floor:.1f}) | 1.0 | {floor.classes}/10 | "
+                f"{floor.class_kl:.3f} | {floor.confident:.0%} | | |")
+    art = runs["dcgan_mondrian.pt"]
+    report = style_rule(paint(art.generator, 500))
+    rows.append(f"| DCGAN | paintings | {art.result.step:,} | {art.seconds:.0f} | {art.steps_per_second:.1f} | | | | | | | "
+                f"{report.obeys:.0%} (palette {report.palette_fidelity:.0%}, lines {report.has_lines:.0%}) |")
+    print("\n" + "\n".join(rows))
+
+    d, f = scores["DCGAN"].quality, scores["fully connected GAN, equal time"].quality
+    conditional = scores["conditional DCGAN"]
+    goals = [
+        (f"DCGAN on digits: {dc.seconds:.0f} s <= 180 s, FDD {d.fdd / d.floor:.1f}x <= 2x floor, {d.classes}/10 digits",
+         dc.seconds <= 180 and d.fdd <= 2 * d.floor and d.classes == 10),
+        (f"conditional DCGAN paints the requested digit: {conditional.accuracy:.1%} >= 90%", conditional.accuracy >= 0.9),
+        ("DCGAN beats the fully connected GAN at equal time on every metric (FDD, digits, class KL, readable)",
+         d.fdd < f.fdd and d.classes >= f.classes and d.class_kl < f.class_kl and d.confident > f.confident),
+    ]
+    print("\nGoals:")
+    for text, met in goals:
+        print(f"  [{'met' if met else 'NOT met'}] {text}")
+    print(f"(EVAL_SAMPLES = {EVAL_SAMPLES} paintings per score; wall seconds grow when other programs share the CPU)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

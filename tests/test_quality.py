@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+import torch
+import torchvision.transforms.functional as TF
+
+from artlab.data.images import digits
+from artlab.errors import ArgumentError
+from artlab.gan import quality
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return quality.digit_classifier(0)
+
+
+@pytest.fixture(scope="module")
+def real():
+    return digits(16, "train").images, digits(16, "test")
+
+
+def test_frechet_distance_is_zero_for_identical_statistics_and_symmetric():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(200, 5))
+    mu, sigma = a.mean(0), np.cov(a, rowvar=False)
+    assert quality.frechet_distance(mu, sigma, mu, sigma) == pytest.approx(0.0, abs=1e-8)
+    b = rng.normal(size=(200, 5)) * 2 + 1
+    mu2, sigma2 = b.mean(0), np.cov(b, rowvar=False)
+    assert quality.frechet_distance(mu, sigma, mu2, sigma2) == pytest.approx(
+        quality.frechet_distance(mu2, sigma2, mu, sigma), rel=1e-9)
+
+
+def test_frechet_distance_matches_the_closed_form_in_one_dimension_and_for_commuting_covariances():
+    # 1-D: (m1 - m2)^2 + (s1 - s2)^2
+    assert quality.frechet_distance([1.0], [[4.0]], [3.0], [[9.0]]) == pytest.approx(4 + 1)
+    # diagonal covariances: sum over axes of the 1-D formula
+    d = quality.frechet_distance([0, 0], np.diag([1.0, 4.0]), [1, 2], np.diag([9.0, 16.0]))
+    assert d == pytest.approx(1 + 4 + (1 - 3) ** 2 + (2 - 4) ** 2)
+
+
+def test_frechet_distance_refuses_mismatched_shapes():
+    with pytest.raises(ArgumentError, match="one D"):
+        quality.frechet_distance([0, 0], np.eye(2), [0, 0, 0], np.eye(3))
+
+
+def test_the_classifier_reads_test_digits_and_is_deterministic(classifier, real):
+    _, test = real
+    assert quality.label_accuracy(test.images, test.labels, classifier) >= 0.97
+    again = quality.train_digit_classifier(0)
+    for a, b in zip(classifier.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_the_distance_grows_under_noise_and_blur(classifier, real):
+    train, test = real
+    floor = quality.frechet_digit_distance(train, test.images, classifier)
+    generator = torch.Generator().manual_seed(0)
+    noisy = [quality.frechet_digit_distance(
+        train, (test.images + s * torch.randn(test.images.shape, generator=generator)).clamp(-1, 1), classifier)
+        for s in (0.2, 0.4)]
+    blurred = [quality.frechet_digit_distance(train, TF.gaussian_blur(test.images, 5, s), classifier)
+               for s in (0.7, 1.2)]
+    assert floor < noisy[0] < noisy[1]
+    assert floor < blurred[0] < blurred[1]
+
+
+def test_scorecard_separates_real_from_collapsed_and_from_noise(classifier, real):
+    _, test = real
+    good = quality.digit_quality(test.images, classifier)
+    assert good.fdd == pytest.approx(good.floor) and good.classes == 10 and good.class_kl < 0.05
+    ones = test.images[test.labels == 1].repeat(11, 1, 1, 1)[:360]
+    collapsed = quality.digit_quality(ones, classifier)
+    assert collapsed.classes == 1 and collapsed.class_kl > 2.0 and collapsed.fdd > 50 * good.floor
+    noise = quality.digit_quality(torch.rand(360, 1, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1,
+                                  classifier)
+    assert noise.confident < 0.5 and noise.classes < 10 and noise.fdd > 50 * good.floor
+
+
+def test_label_accuracy_counts_requested_labels(classifier, real):
+    _, test = real
+    shuffled = test.labels[torch.randperm(len(test.labels), generator=torch.Generator().manual_seed(0))]
+    assert quality.label_accuracy(test.images, shuffled, classifier) < 0.2
+
+
+def test_checkerboard_score_finds_period_two_patterns_and_ignores_smooth_images(real):
+    _, test = real
+    smooth = quality.checkerboard(test.images)
+    grid = (torch.arange(16)[:, None] + torch.arange(16)[None, :]) % 2 * 2.0 - 1  # (16, 16): +1/-1 alternating
+    patterned = (test.images + 0.3 * grid).clamp(-1, 1)
+    assert smooth < 0.01
+    assert quality.checkerboard(patterned) > 10 * smooth
+    assert quality.checkerboard(grid.expand(4, 3, 16, 16)) == pytest.approx(1.0)  # all detail at the Nyquist frequency
+    stripes = (torch.arange(16) % 2 * 2.0 - 1).expand(2, 1, 16, 16)  # columns alternate
+    assert quality.checkerboard(stripes) == pytest.approx(1.0)
+    with pytest.raises(ArgumentError, match="even"):
+        quality.checkerboard(torch.zeros(1, 1, 5, 5))
+
+
+def test_diversity_falls_to_zero_for_copies_and_is_the_rms_distance():
+    a, b = torch.zeros(1, 1, 2, 2), torch.ones(1, 1, 2, 2)
+    assert quality.diversity(torch.cat([a, b])) == pytest.approx(1.0)
+    assert quality.diversity(torch.cat([a, a, a])) == pytest.approx(0.0)
+    images = digits(16, "test").images
+    assert quality.diversity(images) > 10 * quality.diversity(images[:1].repeat(50, 1, 1, 1) + 0.01 * torch.randn(50, 1, 16, 16))
