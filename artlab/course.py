@@ -89,8 +89,8 @@ LESSONS: tuple[Lesson, ...] = (
            ("artlab.music.models",),
            "causal mask, attention, positional encoding"),
     Lesson(9, "from_model_to_artwork", "From model to artwork",
-           ("artlab.cli",),
-           "a real-or-generated detector"),
+           ("artlab.cli", "artlab.workflow", "artlab.evaluate", "artlab.music.arrange"),
+           "a real-or-generated detector: step share, detection accuracy"),
 )
 
 
