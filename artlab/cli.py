@@ -1,22 +1,129 @@
-"""The ``artlab`` command line (installed with the package).
+"""The ``artlab`` command line (installed with the package). Lesson 09.
 
-    artlab doctor          what is installed and working
+    artlab paint     train or load a GAN painter; write a PNG grid or single paintings
+    artlab compose   train or load a composer; write MIDI, WAV and SVG notation per piece
+    artlab doctor    what is installed and working
     artlab --version
 
-Each subcommand is a small function taking the parsed arguments; an
-:class:`~artlab.errors.ArtlabError` becomes a one-line message and exit status 2,
-never a traceback. Lesson 09 uses the command line for the whole workflow.
+``artlab COMMAND --help`` shows every option with examples. The work itself is done by
+:mod:`artlab.workflow`, the same functions the notebooks call, so checkpoints written by a
+notebook load here and the other way round. Each subcommand is a small function taking
+the parsed arguments; an :class:`~artlab.errors.ArtlabError` (or a bad option) becomes a
+one-line message and exit status 2, never a traceback. ``ARTLAB_FAST=1`` shrinks the
+training budgets, as in the notebooks.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import Callable, NoReturn, Sequence
 
 from artlab import __version__
 from artlab.errors import ArtlabError
 
 __all__ = ["main", "build_parser"]
+
+PAINT_EXAMPLES = """\
+examples:
+  artlab paint --data digits --grid                      train a painter on digits (1,500 steps), paint a grid
+  artlab paint --data mondrian -n 8 --out my_mondrians   paintings in the style of Mondrian, one PNG each
+  artlab paint --data digits --conditional --digit 7 --grid
+                                                         a conditional painter, asked for sevens
+  artlab paint --data ~/my_art --size 32 --steps 3000    your own folder of PNG/JPEG pictures
+  artlab paint --checkpoint outputs/painters/dcgan_digits.pt --grid -n 64
+                                                         paint with lesson 03's painter (no training)
+
+A checkpoint that exists is loaded (add --retrain to train it again); otherwise the painter
+is trained and saved there. The same --seed paints the same pictures.
+"""
+
+COMPOSE_EXAMPLES = """\
+examples:
+  artlab compose                                         train on the Essen folk songs (3 minutes), write 4 pieces
+  artlab compose --checkpoint outputs/checkpoints/folk_lstm.pt -n 8 --temperature 0.9
+                                                         compose with lesson 07's composer (no training)
+  artlab compose --checkpoint outputs/composer.pt --motif "4/4 e4 d c d e e e2" --bars 8
+                                                         continue your motif (tinyNotation, any key)
+  artlab compose --checkpoint outputs/composer.pt --motif my_tune.mid --top-p 0.9
+                                                         continue the melody of a MIDI file
+  artlab compose --collection chorales --minutes 2       train on Bach's chorale melodies for 2 minutes
+  artlab compose --collection ~/my_tunes --steps 500     train on your own MIDI/MusicXML/ABC files
+
+Each piece is written as piece_01.mid (open it in any music program), piece_01.wav (listen)
+and piece_01.svg (notation). A checkpoint that exists is loaded, whatever composer it holds
+(an LSTM, a transformer); add --retrain to train it again.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit status 2 (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _out(folder: str) -> Path:
+    from artlab.errors import ArgumentError
+
+    path = Path(folder).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ArgumentError(f"--out {folder}", expected="a folder (it is created if missing)", got="<a file>")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _paint(args: argparse.Namespace) -> int:
+    from artlab.errors import ArgumentError
+    from artlab.workflow import check_budget, get_painter, painting_labels, write_paintings
+
+    check_budget(args.steps)
+    if args.n < 1:
+        raise ArgumentError("-n", expected="a number of paintings >= 1", got=args.n)
+    if args.digit is not None and args.digit < 0:
+        raise ArgumentError("--digit", expected="a label >= 0", got=args.digit)
+    out = _out(args.out)
+    checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "painter.pt"
+    run = get_painter(checkpoint, data=args.data, steps=args.steps, seed=args.seed,
+                      conditional=args.conditional or args.digit is not None, size=args.size, retrain=args.retrain,
+                      threads=args.threads)
+    painting_labels(run.generator, 1, args.digit)  # a wrong --digit fails before painting
+    how = "trained" if run.trained else "loaded"
+    print(f"{how} painter {run.checkpoint} ({run.data}, {run.step} steps, {run.seconds:.0f} s of training)")
+    files = write_paintings(run.generator, out, args.n, digit=args.digit, seed=args.seed, grid=args.grid)
+    what = "a grid of" if args.grid else ""
+    print(f"painted {what} {args.n} paintings: " + (str(files[0]) if len(files) == 1 else f"{files[0]} ... {files[-1]}"))
+    return 0
+
+
+def _compose(args: argparse.Namespace) -> int:
+    from artlab.music.metrics import in_key_share
+    from artlab.music.sample import as_melody
+    from artlab.runtime import progress
+    from artlab.workflow import check_budget, check_sampling, compose_pieces, get_composer, write_pieces
+
+    check_sampling(args.temperature, args.top_p, args.top_k, args.bars, args.n)
+    check_budget(args.steps, args.minutes)
+    motif = as_melody(args.motif) if args.motif else None  # a bad motif fails before any training
+    out = _out(args.out)
+    checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "composer.pt"
+    run = get_composer(checkpoint, collection=args.collection, model=args.model, steps=args.steps,
+                       minutes=args.minutes, seed=args.seed, retrain=args.retrain)
+    kind = type(run.model).__name__
+    if run.trained:
+        print(f"trained {kind} {run.checkpoint} on {args.collection}: best step {run.step}, {run.seconds:.0f} s, "
+              f"validation {run.valid_nll:.3f} nats per token")
+    else:
+        print(f"loaded {kind} {run.checkpoint} (step {run.step})")
+    melodies = compose_pieces(run.model, run.vocab, args.n, bars=args.bars, temperature=args.temperature,
+                              top_p=args.top_p, top_k=args.top_k, motif=motif, seed=args.seed)
+    files = write_pieces(progress(melodies, desc="writing pieces"), out, tempo=args.tempo)
+    for melody, paths in zip(melodies, files):
+        print(f"{paths['midi'].stem}: {float(melody.bars):g} bars of {melody.meter} in {melody.key}, "
+              f"{len(melody)} events, {in_key_share(melody):.0%} in key -> {paths['midi'].name}, "
+              f"{paths['wav'].name}, {paths['svg'].name}")
+    print(f"wrote {len(files)} pieces to {out}")
+    return 0
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -28,13 +135,73 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="artlab",
-        description="artlab: AI for art, on a laptop CPU, offline.",
+        description="artlab: AI for art, on a laptop CPU, offline. Paint with GANs, compose with sequence models.",
+        epilog="Run 'artlab COMMAND --help' for a command's options and examples. "
+               "ARTLAB_FAST=1 trains with tiny budgets (seconds); ARTLAB_PROGRESS=0 hides progress bars.",
     )
     parser.add_argument("--version", action="version", version=f"artlab {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+    raw = argparse.RawDescriptionHelpFormatter
+
+    paint = commands.add_parser(
+        "paint", help="train or load a GAN painter and paint PNGs", formatter_class=raw, epilog=PAINT_EXAMPLES,
+        description="Train a GAN painter (DCGAN, lessons 03-04) or load one from a checkpoint, and paint "
+                    "pictures as PNG files: one grid, or one file per painting.")
+    paint.add_argument("--data", default="digits", metavar="DATA",
+                       help="digits, mondrian, or a folder of PNG/JPEG pictures (default: digits)")
+    paint.add_argument("--size", type=int, default=None, help="picture side for a folder: 16 or 32 (default 32)")
+    paint.add_argument("--checkpoint", default=None, metavar="FILE",
+                       help="load this painter if the file exists, else train one and save it here "
+                            "(default: OUT/painter.pt)")
+    paint.add_argument("--retrain", action="store_true", help="train even if the checkpoint exists (overwrites it)")
+    paint.add_argument("--steps", type=int, default=None, help="training steps (default 1,500; 20 with ARTLAB_FAST=1)")
+    paint.add_argument("--seed", type=int, default=0, help="seed for training and for the painting noise (default 0)")
+    paint.add_argument("--threads", type=int, default=1, help="CPU threads while training (default 1: robust on a "
+                       "busy laptop; 2 can be faster on an idle one)")
+    paint.add_argument("--conditional", action="store_true",
+                       help="train a conditional GAN on the data's labels (digits: paint the digit you ask for)")
+    paint.add_argument("--digit", type=int, default=None,
+                       help="the label to paint (a conditional painter; implies --conditional when training)")
+    paint.add_argument("-n", type=int, default=16, help="number of paintings (default 16)")
+    paint.add_argument("--grid", action="store_true", help="write one grid, OUT/paintings.png, instead of one PNG each")
+    paint.add_argument("--out", default="outputs/paintings", metavar="DIR", help="folder to write to "
+                       "(default: outputs/paintings)")
+    paint.set_defaults(run=_paint)
+
+    compose = commands.add_parser(
+        "compose", help="train or load a composer and write MIDI, WAV and SVG pieces", formatter_class=raw,
+        epilog=COMPOSE_EXAMPLES,
+        description="Train a composer (lesson 07's LSTM, or lesson 08's transformer) or load one from a "
+                    "checkpoint, and compose N pieces: MIDI, WAV audio and SVG notation for each.")
+    compose.add_argument("--checkpoint", default=None, metavar="FILE",
+                         help="load this composer if the file exists, else train one and save it here "
+                              "(default: OUT/composer.pt)")
+    compose.add_argument("--retrain", action="store_true", help="train even if the checkpoint exists (overwrites it)")
+    compose.add_argument("--collection", default="essen", metavar="NAME",
+                         help="what to learn from: essen, chorales, ryans, oneills (join with +, e.g. ryans+oneills), "
+                              "or a folder of MIDI/MusicXML/ABC files (default: essen)")
+    compose.add_argument("--model", default="lstm", help="the composer to train: lstm (lesson 07), transformer "
+                         "(lesson 08, once it exists) (default: lstm)")
+    compose.add_argument("--steps", type=int, default=None, help="training steps at most (default 1,500; 40 with "
+                         "ARTLAB_FAST=1)")
+    compose.add_argument("--minutes", type=float, default=None, help="training time at most (default 3)")
+    compose.add_argument("-n", type=int, default=4, help="number of pieces (default 4)")
+    compose.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
+    compose.add_argument("--temperature", type=float, default=1.0,
+                         help="> 0: below 1 safer and more repetitive, above 1 bolder (default 1.0)")
+    compose.add_argument("--top-p", type=float, default=None, help="nucleus sampling, a probability in (0, 1]")
+    compose.add_argument("--top-k", type=int, default=None, help="sample among the k most likely tokens only")
+    compose.add_argument("--motif", default=None, help="a start to continue: tinyNotation such as "
+                         "\"4/4 e4 d c d e e e2\", or a MIDI/MusicXML/ABC file")
+    compose.add_argument("--bars", type=int, default=16, help="length of each piece in bars (default 16)")
+    compose.add_argument("--tempo", type=float, default=100, help="quarter notes per minute in MIDI and WAV "
+                         "(default 100)")
+    compose.add_argument("--out", default="outputs/music", metavar="DIR", help="folder to write to "
+                         "(default: outputs/music)")
+    compose.set_defaults(run=_compose)
 
     doctor = commands.add_parser("doctor", help="report what is installed and working",
                                  description="Report versions, device, fast mode, widgets and offline data.")

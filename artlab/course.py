@@ -90,8 +90,8 @@ LESSONS: tuple[Lesson, ...] = (
            ("artlab.music.transformer", "artlab.music.models", "artlab.music.recipes", "artlab.checks.attention"),
            "causal mask, attention, positional encoding"),
     Lesson(9, "from_model_to_artwork", "From model to artwork",
-           ("artlab.cli",),
-           "a real-or-generated detector"),
+           ("artlab.cli", "artlab.workflow", "artlab.evaluate", "artlab.music.arrange"),
+           "a real-or-generated detector: step share, detection accuracy"),
 )
 
 
