@@ -183,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     compose.add_argument("--collection", default="essen", metavar="NAME",
                          help="what to learn from: essen, chorales, ryans, oneills (join with +, e.g. ryans+oneills), "
                               "or a folder of MIDI/MusicXML/ABC files (default: essen)")
-    compose.add_argument("--model", default="lstm", help="the composer to train: lstm (lesson 07), transformer "
-                         "(lesson 08, once it exists) (default: lstm)")
+    compose.add_argument("--model", default="lstm", help="the composer to train: lstm (lesson 07) or transformer "
+                         "(lesson 08) (default: lstm)")
     compose.add_argument("--steps", type=int, default=None, help="training steps at most (default 1,500; 40 with "
                          "ARTLAB_FAST=1)")
     compose.add_argument("--minutes", type=float, default=None, help="training time at most (default 3)")

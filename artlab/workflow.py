@@ -217,19 +217,16 @@ def melody_splits(collection: str | Sequence[str], vocab, *, limit: int | None =
 
 
 def composer_config(kind: str, vocab):
-    """The config of a new composer of ``kind``: ``"lstm"`` is lesson 07's (``FOLK``'s model);
-    any other name picks the config in :data:`~artlab.music.models.COMPOSERS` whose class name
-    starts with it (``"transformer"``: lesson 08's), with its defaults."""
-    from artlab.music.models import COMPOSERS
-    from artlab.music.recipes import FOLK
+    """The config of a new composer of ``kind``, as the lessons train it: ``"lstm"`` is lesson 07's
+    (:data:`~artlab.music.recipes.FOLK`), ``"transformer"`` lesson 08's
+    (:data:`~artlab.music.recipes.FOLK_TRANSFORMER`)."""
+    from artlab.music.recipes import FOLK, FOLK_TRANSFORMER
 
-    if kind == "lstm":
-        return FOLK.model_config(vocab)
-    for name, (config_class, _) in COMPOSERS.items():
-        if name.lower().startswith(kind.lower()):
-            return config_class(vocab_size=len(vocab))
-    kinds = sorted({"lstm", *(n.lower().removesuffix("config") for n in COMPOSERS)})
-    raise ArgumentError("model", expected=f"one of {', '.join(kinds)}", got=kind)
+    recipes = {"lstm": FOLK, "transformer": FOLK_TRANSFORMER}
+    recipe = recipes.get(str(kind).lower())
+    if recipe is None:
+        raise ArgumentError("model", expected=f"one of {', '.join(recipes)}", got=kind)
+    return recipe.model_config(vocab)
 
 
 @dataclass

@@ -28,10 +28,13 @@ def test_melody_splits_reads_a_folder_of_the_learner_s_files(tmp_path):
     assert len(melody_splits("ryans+oneills", Vocabulary(), limit=5)["train"]) == 5
 
 
-def test_composer_config_picks_from_the_registry():
+def test_composer_config_is_the_lessons_recipe():
+    from artlab.music.recipes import FOLK, FOLK_TRANSFORMER
+
     vocab = Vocabulary()
     assert isinstance(composer_config("lstm", vocab), LSTMConfig)
-    assert isinstance(composer_config("LSTM", vocab), LSTMConfig)
+    assert composer_config("LSTM", vocab) == FOLK.model_config(vocab)
+    assert composer_config("transformer", vocab) == FOLK_TRANSFORMER.model_config(vocab)
     with pytest.raises(ArgumentError, match="model"):
         composer_config("diffusion", vocab)
 
