@@ -315,21 +315,13 @@ def compose_pieces(model: nn.Module, vocab, n: int = 4, *, bars: int | None = 16
     Melody, in any key: it is moved to C major / A minor (the key the course's composers
     learned in), continued for ``bars`` bars in all, and the result is moved back.
     """
-    from artlab.music.corpus import normalise_key
-    from artlab.music.encoding import REST
-    from artlab.music.sample import as_melody, compose_many
+    from artlab.music.sample import compose_many, continue_motif
 
     check_sampling(temperature, top_p, top_k, bars, n)
+    options = dict(bars=bars, temperature=temperature, top_p=top_p, top_k=top_k, seed=seed)
     if motif is None or (isinstance(motif, str) and not motif.strip()):
-        return compose_many(model, vocab, n, bars=bars, temperature=temperature, top_p=top_p, top_k=top_k,
-                            seed=seed)
-    written = as_melody(motif)
-    normal = normalise_key(written)
-    sounding = [(p, q) for p, q in zip(normal.pitches, written.pitches) if p != REST]
-    shift = sounding[0][0] - sounding[0][1] if sounding else 0
-    melodies = compose_many(model, vocab, n, bars=bars, temperature=temperature, top_p=top_p, top_k=top_k,
-                            prime=normal, seed=seed)
-    return [m.transpose(-shift) for m in melodies]
+        return compose_many(model, vocab, n, **options)
+    return continue_motif(model, vocab, motif, n, **options)
 
 
 def write_pieces(melodies, out: str | os.PathLike, *, tempo: float = 100, prefix: str = "piece") -> list[dict]:

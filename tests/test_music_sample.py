@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from artlab.errors import ArgumentError
 from artlab.music.encoding import Melody, Vocabulary
 from artlab.music.models import LSTMComposer, LSTMConfig
-from artlab.music.sample import (apply_temperature, compose, compose_many, sample_next, softmax_with_temperature,
+from artlab.music.sample import (apply_temperature, compose, compose_many, continue_motif, sample_next, softmax_with_temperature,
                                  top_k_filter, top_p_filter)
 from artlab.music.train import cpu_threads
 
@@ -123,3 +123,17 @@ def test_compose_many_samples_a_batch_each_one_well_formed(model):
         assert m.duration == m.upbeat + 3 * m.bar_length
     free = compose(model, VOCAB, bars=None, seed=0, max_tokens=60)
     assert isinstance(free, Melody)
+
+
+def test_continue_motif_writes_in_the_motif_s_key_and_matches_the_c_major_continuation(model):
+    vocab = Vocabulary()
+    in_g = continue_motif(model, vocab, "4/4 g4 a b c'", 2, bars=4, seed=7)
+    from artlab.music.corpus import melody_from_text, normalise_key
+
+    normal = normalise_key(melody_from_text("4/4 g4 a b c'"))  # C major, by the smallest step (up 5)
+    shift = normal.pitches[0] - 67
+    in_c = compose_many(model, vocab, 2, bars=4, seed=7, prime=normal)
+    for g, c in zip(in_g, in_c):
+        assert g.pitches[:4] == (67, 69, 71, 72) and g.key == "G major"
+        assert g.durations == c.durations
+        assert [p + shift if p >= 0 else p for p in g.pitches] == list(c.pitches)

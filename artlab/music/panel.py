@@ -13,9 +13,8 @@ button, so code (and the tests) can press it.
 from __future__ import annotations
 
 from artlab.errors import ArtlabError
-from artlab.music.corpus import melody_from_text, normalise_key
 from artlab.music.encoding import Melody, Vocabulary
-from artlab.music.sample import compose
+from artlab.music.sample import compose, continue_motif
 
 __all__ = ["ComposePanel"]
 
@@ -74,12 +73,7 @@ class ComposePanel:
         text = self.motif.value.strip()
         if not text:
             return compose(self.model, self.vocab, **options)
-        motif = melody_from_text(text)
-        normal = normalise_key(motif)
-        shift = next(p - q for p, q in zip(normal.pitches, motif.pitches) if p >= 0) if any(
-            p >= 0 for p in motif.pitches) else 0
-        result = compose(self.model, self.vocab, prime=normal, **options)
-        return result.transpose(-shift)
+        return continue_motif(self.model, self.vocab, text, 1, **options)[0]
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

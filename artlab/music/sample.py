@@ -34,7 +34,7 @@ from artlab.music.encoding import Melody, Vocabulary, bar_length
 from artlab.music.train import cpu_threads
 
 __all__ = ["apply_temperature", "softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next",
-           "compose", "compose_many", "as_melody"]
+           "compose", "compose_many", "continue_motif", "as_melody"]
 
 _TICKS = 48  # every duration and upbeat token is a whole number of 1/48 quarters
 
@@ -288,3 +288,22 @@ def compose(model: torch.nn.Module, vocab: Vocabulary, *, bars: int | None = 16,
     """
     return compose_many(model, vocab, 1, bars=bars, temperature=temperature, top_k=top_k, top_p=top_p,
                         prime=prime, meter=meter, key=key, seed=seed, max_tokens=max_tokens)[0]
+
+
+def continue_motif(model: torch.nn.Module, vocab: Vocabulary, motif, n: int = 1, **options) -> list[Melody]:
+    """``n`` continuations of a motif written in any key, returned in that key.
+
+    The course's composers learned melodies moved to C major or A minor (lesson 06), so the
+    motif (a Melody, tinyNotation text or a music file) is moved there by
+    :func:`artlab.music.corpus.normalise_key`, continued by :func:`compose_many` with
+    ``options`` (``bars``, ``temperature``, ``top_p``, ``seed``, ...), and every result is moved
+    back by the same interval.
+    """
+    from artlab.music.corpus import normalise_key
+    from artlab.music.encoding import REST
+
+    written = as_melody(motif)
+    normal = normalise_key(written)
+    sounding = [(p, q) for p, q in zip(normal.pitches, written.pitches) if p != REST]
+    shift = sounding[0][0] - sounding[0][1] if sounding else 0
+    return [m.transpose(-shift) for m in compose_many(model, vocab, n, prime=normal, **options)]
