@@ -137,10 +137,13 @@ def progress(iterable: Iterable[T] | None = None, *, total: int | None = None,
 def output_dir(*parts: str, create: bool = True) -> Path:
     """The folder for files a notebook writes: ``$ARTLAB_OUTPUT`` or ``./outputs``.
 
-    ``output_dir("gan", "ring")`` is ``outputs/gan/ring``, created if missing.
+    ``output_dir("gan", "ring")`` is ``outputs/gan/ring``, created if missing. In fast mode it is
+    ``outputs/fast/gan/ring``: checkpoints of fast runs (``make test``) never replace the ones a
+    full-mode lesson trained for minutes.
     """
     base = os.environ.get("ARTLAB_OUTPUT", "").strip()
-    path = (Path(base).expanduser() if base else Path.cwd() / "outputs").joinpath(*parts)
+    root = Path(base).expanduser() if base else Path.cwd() / "outputs"
+    path = (root / "fast" if is_fast() else root).joinpath(*parts)
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path

@@ -86,6 +86,15 @@ def test_output_dir_defaults_to_outputs_in_the_working_folder(tmp_path, monkeypa
     assert not (tmp_path / "outputs").exists()
 
 
+def test_fast_mode_writes_beside_full_mode_never_over_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARTLAB_OUTPUT", str(tmp_path))
+    monkeypatch.delenv("ARTLAB_FAST", raising=False)
+    full = runtime.output_dir("checkpoints")
+    monkeypatch.setenv("ARTLAB_FAST", "1")
+    fast = runtime.output_dir("checkpoints")
+    assert full == tmp_path / "checkpoints" and fast == tmp_path / "fast" / "checkpoints"
+
+
 def test_progress_counts_and_can_be_hidden(monkeypatch, capsys):
     assert sum(runtime.progress(range(5), desc="t")) == 10
     monkeypatch.setenv("ARTLAB_PROGRESS", "0")
