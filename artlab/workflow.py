@@ -140,7 +140,7 @@ def get_painter(checkpoint: str | os.PathLike, *, data: str = "digits", steps: i
         return PainterRun(load_painter(path), path, False, saved.step, float(saved.extra.get("seconds", 0.0)),
                           str(saved.extra.get("data", "?")))
     from artlab.gan.painters import for_images, train_painter
-    from artlab.music.train import cpu_threads
+    from artlab.runtime import cpu_threads
 
     check_budget(steps)
     steps = budget(full=1500, fast=20) if steps is None else steps

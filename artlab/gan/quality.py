@@ -35,7 +35,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from artlab.errors import ArgumentError
-from artlab.music.train import cpu_threads
+from artlab.runtime import cpu_threads
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "frechet_distance",
            "gaussian_statistics", "features", "frechet_digit_distance", "class_histogram",

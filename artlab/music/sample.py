@@ -31,7 +31,7 @@ import torch
 
 from artlab.errors import ArgumentError
 from artlab.music.encoding import Melody, Vocabulary, bar_length
-from artlab.music.train import cpu_threads
+from artlab.runtime import cpu_threads
 
 __all__ = ["apply_temperature", "softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next",
            "compose", "compose_many", "continue_motif", "as_melody"]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from contextlib import contextmanager
 import math
 import os
 import time
@@ -45,30 +44,9 @@ from artlab.checkpoint import save_checkpoint
 from artlab.errors import ArgumentError, TrainingError
 from artlab.music.encoding import Vocabulary
 from artlab.music.metrics import evaluate_nll
-from artlab.runtime import progress
+from artlab.runtime import cpu_threads, progress  # cpu_threads: re-exported for lesson 07
 
 __all__ = ["TrainConfig", "TrainResult", "training_step", "make_batches", "train_composer", "lr_at", "cpu_threads"]
-
-
-@contextmanager
-def cpu_threads(n: int | None):
-    """Run the block with ``n`` PyTorch CPU threads (``None``: leave the setting alone).
-
-    For composers this small, one thread is the robust choice: on an idle 2-core laptop
-    two threads train up to 1.7x faster, but as soon as anything else runs (a browser, a
-    second notebook) they wait for each other and can become many times *slower*, while
-    one thread only slows down in proportion. Sampling, one token at a time, is fastest
-    on one thread.
-    """
-    if n is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
