@@ -39,8 +39,7 @@ from artlab.gan.models import (DCGANDiscriminatorConfig, DCGANGeneratorConfig, D
                                GeneratorConfig, build_discriminator, build_generator, dcgan, image_gan)
 from artlab.gan.quality import DigitQuality, digit_quality, label_accuracy
 from artlab.gan.train import History, Snapshot, TrainConfig, TrainResult, sample_generator, train_gan
-from artlab.runtime import cpu_threads
-from artlab.runtime import set_seed
+from artlab.runtime import cpu_threads, set_seed
 from artlab.viz.images import save_painting
 
 __all__ = ["ImageRecipe", "ImageRun", "fc_gan", "dc_gan", "conditional_dcgan", "wgan_gp", "failure", "FAILURES",
