@@ -86,13 +86,13 @@ def _paint(args: argparse.Namespace) -> int:
     checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "painter.pt"
     run = get_painter(checkpoint, data=args.data, steps=args.steps, seed=args.seed,
                       conditional=args.conditional or args.digit is not None, size=args.size, retrain=args.retrain,
-                      threads=args.threads)
+                      threads=args.threads, digit=args.digit)
     painting_labels(run.generator, 1, args.digit)  # a wrong --digit fails before painting
     how = "trained" if run.trained else "loaded"
     print(f"{how} painter {run.checkpoint} ({run.data}, {run.step} steps, {run.seconds:.0f} s of training)")
     files = write_paintings(run.generator, out, args.n, digit=args.digit, seed=args.seed, grid=args.grid)
-    what = "a grid of" if args.grid else ""
-    print(f"painted {what} {args.n} paintings: " + (str(files[0]) if len(files) == 1 else f"{files[0]} ... {files[-1]}"))
+    what = "a grid of " if args.grid else ""
+    print(f"painted {what}{args.n} paintings: " + (str(files[0]) if len(files) == 1 else f"{files[0]} ... {files[-1]}"))
     return 0
 
 

@@ -121,11 +121,12 @@ class PainterRun:
 
 def get_painter(checkpoint: str | os.PathLike, *, data: str = "digits", steps: int | None = None,
                 seed: int = 0, conditional: bool = False, size: int | None = None,
-                retrain: bool = False, threads: int | None = 1) -> PainterRun:
+                retrain: bool = False, threads: int | None = 1, digit: int | None = None) -> PainterRun:
     """Load the painter in ``checkpoint`` or, if the file does not exist (or ``retrain``), train one
     on ``data`` for ``steps`` (default 1,500; 20 in fast mode) and save it there.
 
-    ``threads``: PyTorch CPU threads while training (``None``: PyTorch's default). One is the
+    ``digit``: the label that will be asked for; a label the data does not have fails before
+    training. ``threads``: PyTorch CPU threads while training (``None``: PyTorch's default). One is the
     robust choice on a laptop: two threads wait for each other as soon as anything else runs
     (measured: 20 conditional steps took 49 s with two busy threads, 3 s with one).
     """
@@ -140,16 +141,17 @@ def get_painter(checkpoint: str | os.PathLike, *, data: str = "digits", steps: i
         return PainterRun(load_painter(path), path, False, saved.step, float(saved.extra.get("seconds", 0.0)),
                           str(saved.extra.get("data", "?")))
     from artlab.gan.painters import for_images, train_painter
-    from artlab.runtime import cpu_threads
 
     check_budget(steps)
     steps = budget(full=1500, fast=20) if steps is None else steps
     if threads is not None:
         _whole(threads, "threads")
     images = load_images(data, size)
+    if digit is not None and (images.labels is None or not 0 <= digit < images.num_classes):
+        raise ArgumentError("--digit", expected=f"a label from 0 to {images.num_classes - 1}" if images.labels
+                            is not None else "labelled images (digits)", got=digit)
     recipe = for_images(images, steps=steps, conditional=conditional)
-    with cpu_threads(threads):
-        run = train_painter(recipe, images, seed, checkpoint=path, desc=f"painting {images.name}")
+    run = train_painter(recipe, images, seed, checkpoint=path, desc=f"painting {images.name}", threads=threads)
     return PainterRun(run.generator.eval(), path, True, run.result.step, run.seconds, images.name)
 
 
@@ -201,7 +203,8 @@ def melody_splits(collection: str | Sequence[str], vocab, *, limit: int | None =
     if not folder.is_dir():
         raise DataError(f"collection {collection!r}", expected=f"one of {', '.join(COLLECTIONS)} (or several "
                         "joined by +), or a folder of MIDI/MusicXML/ABC files",
-                        got="<a file>" if folder.exists() else "<no such collection or folder>")
+                        got="<a file>" if folder.exists() else "<no such collection or folder>",
+                        hint="Put your own tunes in a folder and pass the folder." if folder.exists() else "")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in MUSIC_SUFFIXES and not p.name.startswith("."))
     melodies = [normalise_key(m) for path in files for m in load_melodies(path, chords="top")]
     melodies = [m for m in melodies if vocab.fits(m)][:limit]
@@ -273,9 +276,10 @@ def get_composer(checkpoint: str | os.PathLike, *, collection: str = "essen", mo
                                      steps=steps or max(config.steps, int(minutes * 60 * 20)))
     config = dataclasses.replace(config, seed=seed)
     vocab = Vocabulary()
+    model_config = composer_config(model, vocab)  # an unknown --model fails before the music loads
     data = melody_splits(collection, vocab, limit=budget(full=None, fast=300))
     set_seed(seed)
-    composer = build_composer(composer_config(model, vocab), vocab)
+    composer = build_composer(model_config, vocab)
     began = time.perf_counter()
     result = train_composer(composer, data["train"], data["valid"], vocab, config, checkpoint=path,
                             desc=f"composer on {collection}")

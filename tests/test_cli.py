@@ -212,6 +212,8 @@ def test_a_checkpoint_of_the_wrong_kind_is_named_with_what_to_do(folder, library
     (["compose", "--minutes", "-1"], "minutes"),
     (["paint", "-n", "0"], "-n"),
     (["paint", "--digit", "-1"], "--digit"),
+    (["paint", "--digit", "12"], "--digit"),
+    (["compose", "--model", "diffusion"], "model"),
     (["paint", "--threads", "0"], "threads"),
 ])
 def test_more_bad_arguments_in_process(tmp_path, monkeypatch, capsys, args, named):
@@ -219,6 +221,7 @@ def test_more_bad_arguments_in_process(tmp_path, monkeypatch, capsys, args, name
     assert main([*args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and named in err[0]
+    assert not list(tmp_path.glob("*.pt")), "a bad argument must fail before any training"
 
 
 def test_bad_checkpoint_and_out_paths(folder, capsys, monkeypatch, library_painter):

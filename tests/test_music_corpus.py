@@ -4,7 +4,7 @@ import pytest
 
 from artlab.errors import ArgumentError, DataError
 from artlab.music.corpus import (COLLECTIONS, DATASET_PATH, SPLITS, group_tunes, load_corpus, load_melodies,
-                                 load_melody, melody_from_text, normalise_key, transpositions, verify)
+                                 load_melody, melody_from_text, normalise_key, normalising_shift, transpositions, verify)
 from artlab.music.encoding import KEYS, REST, Melody, Vocabulary
 from artlab.music.metrics import CopyIndex
 
@@ -100,6 +100,7 @@ def test_normalise_key_moves_to_c_major_or_a_minor_by_the_smallest_step():
     for key in KEYS:
         shifted = normalise_key(Melody((60,), (1,), key=key))
         assert shifted.key in ("C major", "A minor") and abs(shifted.pitches[0] - 60) <= 6
+        assert shifted.pitches[0] - 60 == normalising_shift(Melody((60,), (1,), key=key))
 
 
 def test_transpositions_cover_each_key_once_within_range():

@@ -147,10 +147,11 @@ def for_images(images: ImageSet, steps: int = 1_500, conditional: bool = False, 
     """The DCGAN recipe (:func:`dc_gan`) for an image set's shape; ``conditional`` uses its labels.
 
     The widths default to 32 for both networks, so 32x32 pictures train at a useful speed on a
-    laptop (lesson 03 paints Mondrians with it).
+    laptop (lesson 03 paints Mondrians with it). A conditional recipe keeps
+    :func:`conditional_dcgan`'s own widths.
     """
-    channels, height, width = images.shape
-    if height != width or height < 8 or height & (height - 1):
+    _, height, side = images.shape
+    if height != side or height < 8 or height & (height - 1):
         raise ArgumentError(f"for_images({images.name})", expected="square images with a power-of-two side",
                             got=images.shape, hint="Load them with a size such as 16 or 32.")
     if conditional:

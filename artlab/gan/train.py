@@ -435,7 +435,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
                 _check_finite("discriminator loss", d_results[-1].loss, step, history)
             d = _mean(d_results)
             # G's step reuses the labels of the last real batch: a conditional G paints the data's classes.
-            z = torch.randn(config.batch_size, generator.latent_dim, device=device)  # (B, latent_dim)
+            z = torch.randn(x_real.shape[0], generator.latent_dim, device=device)  # (B, latent_dim): one per label
             g = g_step(generator, discriminator, optimizers["generator"], z, labels=labels, loss=loss)
             _check_finite("generator loss", g.loss, step, history)
             if generator_ema is not None:

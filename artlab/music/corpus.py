@@ -79,7 +79,7 @@ from artlab.music.encoding import KEYS, METERS, REST, Melody, bar_length, canoni
 __all__ = [
     "COLLECTIONS", "DATASET_PATH", "DATASET_VERSION", "SPLITS", "Tune", "Corpus", "load_corpus",
     "source_ids", "extract", "rebuild", "regroup", "verify", "group_tunes", "assign_splits",
-    "load_melody", "load_melodies", "melody_from_text", "normalise_key", "transpositions",
+    "load_melody", "load_melodies", "melody_from_text", "normalising_shift", "normalise_key", "transpositions",
 ]
 
 DATASET_VERSION = 1
@@ -570,15 +570,18 @@ def melody_from_text(text: str, *, key: str | None = None) -> Melody:
 
 # --- keys -----------------------------------------------------------------------------
 
-def normalise_key(melody: Melody) -> Melody:
-    """Transposed to C major or A minor, by the smallest step (-6..+5 semitones)."""
+def normalising_shift(melody: Melody) -> int:
+    """The semitones (-6..+5) that move the melody's key to C major or A minor."""
     tonic, mode = KEYS.index(melody.key) % 12, melody.key.split()[1]
     target = 0 if mode == "major" else 9
     # tonic index in KEYS is the pitch class for both halves
     shift = (target - tonic) % 12
-    if shift > 5:
-        shift -= 12
-    return melody.transpose(shift)
+    return shift - 12 if shift > 5 else shift
+
+
+def normalise_key(melody: Melody) -> Melody:
+    """Transposed to C major or A minor, by the smallest step (:func:`normalising_shift`)."""
+    return melody.transpose(normalising_shift(melody))
 
 
 def transpositions(melody: Melody, low: int = 48, high: int = 84) -> list[Melody]:

@@ -118,13 +118,14 @@ class _Grammar:
         self.note_mask = self.kind_mask["pitch"] | self.kind_mask["rest"]
         self.dur_ids = torch.tensor(vocab.ids_of_kind("dur"))
         self.dur_ticks = torch.tensor([int(vocab.token_duration(i) * _TICKS) for i in vocab.ids_of_kind("dur")])
+        self.dur_tuple = tuple(self.dur_ticks.tolist())  # the cache key of _reachable, built once
         self.upbeat_ids = torch.tensor(vocab.ids_of_kind("upbeat"))
         self.upbeat_ticks = torch.tensor([int(Fraction(vocab.name(i).split(":")[1]) * _TICKS)
                                           for i in vocab.ids_of_kind("upbeat")])
 
     def reachable(self, limit: int) -> torch.Tensor:
         """reachable[r]: can r ticks be filled exactly with duration tokens?"""
-        return _reachable(tuple(self.dur_ticks.tolist()), 1 << max(10, int(limit).bit_length()))
+        return _reachable(self.dur_tuple, 1 << max(10, int(limit).bit_length()))
 
     def mask(self, phase: str, *, meter: str | None, remaining: int | None) -> torch.Tensor:
         """Allowed next tokens (V,) given the phase and the ticks left to fill (None: no length)."""
@@ -295,15 +296,12 @@ def continue_motif(model: torch.nn.Module, vocab: Vocabulary, motif, n: int = 1,
 
     The course's composers learned melodies moved to C major or A minor (lesson 06), so the
     motif (a Melody, tinyNotation text or a music file) is moved there by
-    :func:`artlab.music.corpus.normalise_key`, continued by :func:`compose_many` with
+    :func:`artlab.music.corpus.normalising_shift`, continued by :func:`compose_many` with
     ``options`` (``bars``, ``temperature``, ``top_p``, ``seed``, ...), and every result is moved
     back by the same interval.
     """
-    from artlab.music.corpus import normalise_key
-    from artlab.music.encoding import REST
+    from artlab.music.corpus import normalising_shift
 
     written = as_melody(motif)
-    normal = normalise_key(written)
-    sounding = [(p, q) for p, q in zip(normal.pitches, written.pitches) if p != REST]
-    shift = sounding[0][0] - sounding[0][1] if sounding else 0
-    return [m.transpose(-shift) for m in compose_many(model, vocab, n, prime=normal, **options)]
+    shift = normalising_shift(written)
+    return [m.transpose(-shift) for m in compose_many(model, vocab, n, prime=written.transpose(shift), **options)]
