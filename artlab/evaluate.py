@@ -30,7 +30,7 @@ import torch
 
 from artlab.errors import ArgumentError
 from artlab.music.encoding import REST, Melody
-from artlab.music.metrics import in_key_share, notes_per_bar, pitch_range, repetition
+from artlab.music.metrics import in_key_share, notes_per_bar, pitch_range, repetition, sounding_pitches
 
 __all__ = ["MELODY_FEATURES", "step_share", "melody_features", "image_features", "detection_accuracy",
            "DetectorReport", "real_or_generated"]
@@ -39,14 +39,10 @@ MELODY_FEATURES = ("in key", "range", "notes per bar", "repetition", "step share
                    "distinct pitches", "long notes")
 
 
-def _sounding(melody: Melody) -> list[int]:
-    return [p for p in melody.pitches if p != REST]
-
-
 def step_share(melody: Melody) -> float:
     """Share of moves between consecutive notes (rests skipped) of at most 2 semitones
     (a repeated note or a step); 1.0 for a melody of fewer than two notes."""
-    notes = _sounding(melody)
+    notes = sounding_pitches(melody)
     if len(notes) < 2:
         return 1.0
     return sum(abs(b - a) <= 2 for a, b in zip(notes, notes[1:])) / (len(notes) - 1)
@@ -54,7 +50,7 @@ def step_share(melody: Melody) -> float:
 
 def melody_features(melody: Melody) -> np.ndarray:
     """The numbers of :data:`MELODY_FEATURES` for one melody, shape (9,)."""
-    notes = _sounding(melody)
+    notes = sounding_pitches(melody)
     moves = [abs(b - a) for a, b in zip(notes, notes[1:])]
     durations = [float(d) for p, d in melody.events if p != REST]
     bar = float(melody.bar_length)

@@ -34,6 +34,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from artlab.data.images import _resize, digits
 from artlab.errors import ArgumentError
 from artlab.runtime import cpu_threads
 
@@ -65,9 +66,7 @@ class DigitClassifier(nn.Module):
 def _to_16(images: torch.Tensor) -> torch.Tensor:
     if images.dim() != 4 or images.shape[1] != 1:
         raise ArgumentError("digit images", expected="a tensor of shape (B, 1, H, W)", got=tuple(images.shape))
-    if images.shape[-1] != 16:
-        images = F.interpolate(images, size=(16, 16), mode="bilinear", align_corners=False, antialias=True)
-    return images
+    return _resize(images, 16)
 
 
 def train_digit_classifier(seed: int = 0, epochs: int = 40) -> DigitClassifier:
@@ -77,7 +76,6 @@ def train_digit_classifier(seed: int = 0, epochs: int = 40) -> DigitClassifier:
     Training sees each digit shifted by up to one pixel, so the classifier judges shapes,
     not exact positions. Deterministic for a seed on a given machine.
     """
-    from artlab.data.images import digits
 
     train = digits(16, "train")
     generator = torch.Generator().manual_seed(seed)
@@ -202,6 +200,19 @@ class DigitQuality:
                 f"{self.confident:.0%} confidently readable")
 
 
+@lru_cache(maxsize=None)
+def _real_digits(split: str) -> torch.Tensor:
+    """The real 16x16 digits of a split, loaded once per process."""
+    return digits(16, split).images
+
+
+@lru_cache(maxsize=4)
+def _training_statistics(classifier: DigitClassifier) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma) of the training digits' features: the reference every score is measured against,
+    computed once per classifier instead of once per scored model."""
+    return gaussian_statistics(features(_real_digits("train"), classifier))
+
+
 def digit_quality(fake: torch.Tensor, classifier: DigitClassifier | None = None) -> DigitQuality:
     """Score generated digits against the real training digits, at equal sample size.
 
@@ -209,14 +220,12 @@ def digit_quality(fake: torch.Tensor, classifier: DigitClassifier | None = None)
     with as many images as *fake* (at most the 360 test digits, so pass 360 for a fair
     comparison with the floor).
     """
-    from artlab.data.images import digits
 
     classifier = classifier or digit_classifier()
-    train = digits(16, "train").images
-    test = digits(16, "test").images
+    test = _real_digits("test")
     n = min(len(fake), len(test))
     fake = fake[:n]
-    reference = gaussian_statistics(features(train, classifier))
+    reference = _training_statistics(classifier)
     fdd = frechet_distance(*gaussian_statistics(features(fake, classifier)), *reference)
     floor = frechet_distance(*gaussian_statistics(features(test[:n], classifier)), *reference)
     histogram = class_histogram(fake, classifier)

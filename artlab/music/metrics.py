@@ -37,7 +37,7 @@ from artlab.music.encoding import REST, Melody, Vocabulary, key_scale
 __all__ = [
     "NLLReport", "sequence_nll", "evaluate_nll", "report_from_token_nll", "perplexity",
     "pitch_class_histogram", "histogram_distance", "in_key_share", "pitch_range", "notes_per_bar",
-    "repetition", "CopyIndex", "describe", "compare_to_corpus",
+    "repetition", "sounding_pitches", "CopyIndex", "describe", "compare_to_corpus",
 ]
 
 
@@ -121,7 +121,8 @@ def evaluate_nll(model: torch.nn.Module, sequences: Sequence[Sequence[int]], voc
 
 # --- describing melodies ------------------------------------------------------------------
 
-def _notes(melody: Melody) -> list[int]:
+def sounding_pitches(melody: Melody) -> list[int]:
+    """The MIDI pitches of the notes, rests left out."""
     return [p for p in melody.pitches if p != REST]
 
 
@@ -131,7 +132,7 @@ def pitch_class_histogram(melodies: Melody | Sequence[Melody]) -> np.ndarray:
         melodies = [melodies]
     counts = np.zeros(12)
     for m in melodies:
-        for p in _notes(m):
+        for p in sounding_pitches(m):
             counts[p % 12] += 1
     return counts / counts.sum() if counts.sum() else counts
 
@@ -146,7 +147,7 @@ def histogram_distance(p: np.ndarray, q: np.ndarray) -> float:
 
 def in_key_share(melody: Melody) -> float:
     """Share of the melody's notes whose pitch class belongs to its key (1.0 if it has no notes)."""
-    notes = _notes(melody)
+    notes = sounding_pitches(melody)
     if not notes:
         return 1.0
     scale = key_scale(melody.key)
@@ -155,13 +156,13 @@ def in_key_share(melody: Melody) -> float:
 
 def pitch_range(melody: Melody) -> int:
     """Highest minus lowest note, in semitones."""
-    notes = _notes(melody)
+    notes = sounding_pitches(melody)
     return max(notes) - min(notes) if notes else 0
 
 
 def notes_per_bar(melody: Melody) -> float:
     """Note density: notes (not rests) per bar."""
-    return len(_notes(melody)) / float(melody.bars) if melody.bars else 0.0
+    return len(sounding_pitches(melody)) / float(melody.bars) if melody.bars else 0.0
 
 
 def repetition(melody: Melody, n: int = 4) -> float:
@@ -261,7 +262,7 @@ class _Windows:
 
 def describe(melody: Melody) -> dict[str, float]:
     """The per-melody numbers of lesson 07 (no reference needed)."""
-    return {"notes": len(_notes(melody)), "bars": float(melody.bars), "in key": in_key_share(melody),
+    return {"notes": len(sounding_pitches(melody)), "bars": float(melody.bars), "in key": in_key_share(melody),
             "range": pitch_range(melody), "notes per bar": notes_per_bar(melody), "repetition": repetition(melody)}
 
 
