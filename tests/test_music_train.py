@@ -125,6 +125,18 @@ def test_early_stopping_keeps_the_best_weights(data, monkeypatch):
     assert all(torch.equal(model.state_dict()[k], snapshots[1][k]) for k in snapshots[1])
 
 
+def test_a_validation_that_is_never_finite_is_an_error_and_saves_nothing(data, monkeypatch, tmp_path):
+    import artlab.music.train as train_module
+    from artlab.errors import TrainingError
+    from artlab.music.metrics import NLLReport
+
+    monkeypatch.setattr(train_module, "evaluate_nll", lambda model, sequences, vocab: NLLReport(float("nan"), 1, 1))
+    with pytest.raises(TrainingError, match="validation"):
+        train_composer(small_model(), data[0], data[1], VOCAB, TrainConfig(steps=4, eval_every=2, max_seconds=None),
+                       checkpoint=tmp_path / "never.pt")
+    assert not (tmp_path / "never.pt").exists()
+
+
 def test_bad_inputs(data):
     with pytest.raises(ArgumentError):
         train_composer(small_model(), [], data[1], VOCAB)

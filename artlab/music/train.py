@@ -209,10 +209,12 @@ def train_composer(model: torch.nn.Module, train: Sequence[Sequence[int]], valid
                     break
         finally:
             bar.close()
+    if not math.isfinite(best[0]):  # every validation gave NaN/inf: no weights are worth keeping
+        raise TrainingError(f"{desc}: validation", expected="a finite validation NLL",
+                            got=history[-1]["valid_nll"] if history else "<no validation>",
+                            hint="Lower the learning rate (TrainConfig(lr=...)) and check the validation melodies.")
     model.load_state_dict(best[2])
     model.eval()
-    if path is not None and not path.exists():
-        _save(path, model, optimizer, vocab, config, best[1], history)
     return TrainResult(steps=step, seconds=time.perf_counter() - started, best_step=best[1],
                        best_valid_nll=best[0], stopped=stopped, history=history, checkpoint=path)
 
