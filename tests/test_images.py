@@ -85,3 +85,26 @@ def test_image_folder_refuses_a_missing_folder_and_bad_arguments(tmp_path):
         image_folder(tmp_path / "missing")
     with pytest.raises(ArgumentError, match="channels"):
         image_folder(tmp_path, channels=4)
+
+
+def test_kmeans_finds_separate_groups_and_repeats_itself():
+    from artlab.data.images import kmeans
+    g = torch.Generator().manual_seed(0)
+    points = torch.cat([torch.randn(50, 2, generator=g) * 0.1 + centre for centre in (torch.tensor([0.0, 0.0]),
+                        torch.tensor([5.0, 5.0]), torch.tensor([-5.0, 5.0]))])
+    labels, centres = kmeans(points, 3, seed=1)
+    assert centres.shape == (3, 2)
+    assert all(len(set(labels[i * 50:(i + 1) * 50].tolist())) == 1 for i in range(3))  # one cluster per group
+    assert len(set(labels.tolist())) == 3
+    assert torch.equal(kmeans(points, 3, seed=1)[0], labels)
+    with pytest.raises(ArgumentError, match="clusters"):
+        kmeans(points, 0)
+
+
+def test_clustered_digits_mostly_hold_one_digit_each():
+    from artlab.data.images import clustered
+    train = digits(16, "train")
+    groups = clustered(train, 30)
+    assert torch.equal(groups.images, train.images) and groups.labels.max() < 30 and "30 k-means clusters" in groups.name
+    purity = sum(torch.bincount(train.labels[groups.labels == j], minlength=10).max().item() for j in range(30))
+    assert purity / len(train) > 0.85  # no labels were used, yet most clusters are one digit

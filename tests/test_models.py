@@ -193,3 +193,39 @@ def test_minibatch_std_shows_the_discriminator_how_varied_a_batch_is():
     assert torch.all(minibatch_std(varied)[:, -1] > 0.3)
     d = DCGANDiscriminator(DCGANDiscriminatorConfig(width=8, minibatch_std=True))
     assert d(torch.randn(3, 1, 16, 16)).shape == (3,)
+
+
+def test_a_projection_only_discriminator_takes_no_label_maps():
+    from artlab.gan.models import dcgan
+    _, with_maps = dcgan((1, 16, 16), width=8, num_classes=30)
+    _, projection = dcgan((1, 16, 16), width=8, num_classes=30, label_maps=False)
+    assert DCGANDiscriminator(with_maps).body[0].in_channels == 31
+    d = DCGANDiscriminator(projection)
+    assert d.body[0].in_channels == 1
+    labels = torch.tensor([0, 29, 3])
+    assert d(torch.randn(3, 1, 16, 16), labels).shape == (3,)
+
+
+def test_a_cluster_painter_picks_clusters_by_their_shares_and_keeps_the_noise_normal():
+    from artlab.gan.models import ClusterPainter
+
+    class Echo(torch.nn.Module):  # "paints" (z_0, cluster) so the test sees what the generator got
+        latent_dim, num_classes = 4, 3
+
+        def forward(self, z, labels):
+            return torch.stack([z[:, 0], labels.float()], dim=1)
+
+    painter = ClusterPainter(Echo(), [0.5, 0.25, 0.25])
+    z = torch.randn(40_000, 4, generator=torch.Generator().manual_seed(0))
+    out = painter(z)
+    shares = torch.bincount(out[:, 1].long(), minlength=3).float() / len(z)
+    assert torch.allclose(shares, torch.tensor([0.5, 0.25, 0.25]), atol=0.01)
+    for cluster in range(3):  # within every cluster the generator still sees z_0 ~ N(0, 1)
+        z0 = out[out[:, 1] == cluster, 0]
+        assert abs(z0.mean()) < 0.05 and abs(z0.std() - 1) < 0.05
+    assert torch.equal(painter(z[:5]), out[:5])  # the same noise, the same picture
+    assert torch.equal(out[:, 1].long(), painter.cluster(z))
+    with pytest.raises(ArgumentError, match="share"):
+        ClusterPainter(Echo(), [0.5, 0.5])  # two shares for three clusters
+    with pytest.raises(ArgumentError, match="unconditional"):
+        painter(z[:2], torch.tensor([0, 1]))

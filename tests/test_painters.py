@@ -99,3 +99,37 @@ def test_training_uses_the_threads_asked_for_and_gives_the_setting_back(train_di
     painters.train_painter(tiny(painters.dc_gan(width=8, d_width=8)), train_digits, threads=1)
     painters.train_painter(tiny(painters.dc_gan(width=8, d_width=8)), train_digits, threads=None)
     assert seen == [1, before] and torch.get_num_threads() == before
+
+
+def test_the_scorecard_is_the_mean_of_several_noise_batches(train_digits):
+    run = painters.train_painter(tiny(painters.dc_gan(width=8, d_width=8)), train_digits)
+    score = painters.score_digits(run.generator, n=30, seed=5, draws=3)
+    from artlab.gan.quality import digit_quality
+    batches = [digit_quality(painters.paint(run.generator, 30, seed=5 + i)) for i in range(3)]
+    assert score.quality.fdd == pytest.approx(sum(b.fdd for b in batches) / 3)
+    assert score.quality.classes == min(b.classes for b in batches)
+    assert score.fdd_range == (min(b.fdd for b in batches), max(b.fdd for b in batches))
+    assert "mean of 3 batches" in str(score)
+    with pytest.raises(ArgumentError, match="draws"):
+        painters.score_digits(run.generator, draws=0)
+
+
+def test_a_self_conditioned_dcgan_trains_on_its_own_clusters_and_paints_without_labels(train_digits, tmp_path):
+    recipe = tiny(painters.self_conditioned_dcgan(clusters=5, width=8, d_width=8))
+    assert recipe.num_classes == 5 and recipe.clusters == 5 and not recipe.labelled
+    unlabelled = ImageSet(train_digits.images, None, "digits without labels")  # it needs no labels
+    run = painters.train_painter(recipe, unlabelled, checkpoint=tmp_path / "self.pt", snapshot_steps=(3,),
+                                 snapshot_samples=10)
+    assert len(run.cluster_shares) == 5 and sum(run.cluster_shares) == pytest.approx(1)
+    painter = run.generator
+    assert painter.num_classes == 0 and painter.latent_dim == recipe.generator.latent_dim
+    pictures = painters.paint(painter, 6)
+    assert pictures.shape == (6, 1, 16, 16) and torch.equal(pictures, painters.paint(painter, 6))
+    loaded = painters.load_painter(tmp_path / "self.pt")
+    assert type(loaded).__name__ == "ClusterPainter" and torch.equal(painters.paint(loaded, 6), pictures)
+    again = painters.train_or_load(recipe, unlabelled, tmp_path / "self.pt", snapshot_steps=(3,), snapshot_samples=10)
+    assert again.loaded and again.cluster_shares == run.cluster_shares
+    assert torch.equal(painters.paint(again.generator, 6), pictures)
+    assert painters.score_digits(painter, n=20, draws=1).accuracy is None
+    with pytest.raises(ArgumentError, match="clusters"):
+        painters.self_conditioned_dcgan(clusters=1)

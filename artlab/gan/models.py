@@ -39,7 +39,7 @@ from artlab.gan.augment import translate
 __all__ = ["GeneratorConfig", "DiscriminatorConfig", "MLPGenerator", "MLPDiscriminator",
            "toy_gan", "image_gan", "conv_transpose_output_size", "conv_output_size", "dcgan_init",
            "DCGANGeneratorConfig", "DCGANDiscriminatorConfig", "DCGANGenerator", "DCGANDiscriminator",
-           "minibatch_std", "dcgan", "build_generator", "build_discriminator"]
+           "minibatch_std", "dcgan", "build_generator", "build_discriminator", "ClusterPainter"]
 
 _ACTIVATIONS = ("relu", "leaky_relu")
 
@@ -254,6 +254,7 @@ class DCGANDiscriminatorConfig:
     slope: float = 0.2             # negative slope of the LeakyReLUs
     translate: int = 0             # DiffAugment: shift every input by up to this many pixels in training (0: off)
     minibatch_std: bool = False    # append the batch's feature spread as one more map before the last layer
+    label_maps: bool = True        # conditional: also feed the label as one-hot input maps (False: projection only)
 
     def __post_init__(self) -> None:
         _check_image("DCGANDiscriminatorConfig", self.image_size, self.channels)
@@ -344,7 +345,7 @@ class DCGANDiscriminator(nn.Module):
         levels = _levels(config.image_size)
         widths = [config.width * 2 ** i for i in range(levels)]
         layers: list[nn.Module] = []
-        c_in = config.channels + config.num_classes  # one-hot label maps ride along with the image
+        c_in = config.channels + (config.num_classes if config.label_maps else 0)  # one-hot label maps ride along
         for i, width in enumerate(widths):
             layers.append(nn.Conv2d(c_in, width, 4, 2, 1, bias=i == 0 or config.norm != "batch"))  # side halves
             if i > 0 and config.norm == "batch":
@@ -364,7 +365,7 @@ class DCGANDiscriminator(nn.Module):
         labels = _labels(labels, self.num_classes, x.shape[0], "DCGANDiscriminator")
         if self.training and self.config.translate:
             x = translate(x, self.config.translate)  # (B, C, H, W), shifted: DiffAugment
-        if labels is not None:
+        if labels is not None and self.config.label_maps:
             onehot = F.one_hot(labels, self.num_classes).to(x.dtype)  # (B, K)
             x = torch.cat([x, onehot[:, :, None, None].expand(-1, -1, *x.shape[2:])], dim=1)  # (B, C + K, H, W)
         h = self.body(x)  # (B, w, 4, 4)
@@ -372,6 +373,46 @@ class DCGANDiscriminator(nn.Module):
         if labels is not None:
             logits = logits + (self.project(labels) * h.sum(dim=(2, 3))).sum(dim=1)  # + <embed(y), features>
         return logits
+
+
+class ClusterPainter(nn.Module):
+    """An unconditional painter made of a generator conditioned on clusters (a self-conditioned GAN).
+
+    ``generator(z, cluster)`` learnt to paint each k-means cluster of the data
+    (:func:`artlab.data.images.clustered`); this module paints from noise alone, ``painter(z)``,
+    choosing the cluster from z itself, as often as the cluster occurs in the data (``shares``):
+    the first noise coordinate's normal quantile u = Phi(z_0) picks the cluster whose slice of
+    the cumulative shares holds u, and is then stretched back to a standard normal within that
+    slice, so the generator still sees z ~ N(0, I). The same z always paints the same picture.
+    """
+
+    def __init__(self, generator: nn.Module, shares) -> None:
+        super().__init__()
+        shares = torch.as_tensor(shares, dtype=torch.float32).flatten()
+        if getattr(generator, "num_classes", 0) != len(shares) or len(shares) < 1 or (shares < 0).any() or shares.sum() <= 0:
+            raise ArgumentError("ClusterPainter(shares)", expected=f"one share >= 0 per cluster of the generator "
+                                f"({getattr(generator, 'num_classes', 0)}), not all 0", got=tuple(shares.tolist()))
+        self.generator = generator
+        self.latent_dim = generator.latent_dim
+        self.num_classes = 0  # it is called without labels
+        self.clusters = len(shares)
+        cumulative = shares.cumsum(0) / shares.sum()
+        self.register_buffer("upper", cumulative)                                    # (K,)
+        self.register_buffer("lower", torch.cat([cumulative.new_zeros(1), cumulative[:-1]]))
+
+    def cluster(self, z: torch.Tensor) -> torch.Tensor:
+        """The cluster each noise vector paints, ``(B,)``."""
+        u = 0.5 * (1 + torch.erf(z[:, 0] / math.sqrt(2)))                            # (B,) uniform on (0, 1)
+        return torch.searchsorted(self.upper, u.contiguous()).clamp(max=self.clusters - 1)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        _labels(labels, 0, z.shape[0], "ClusterPainter")
+        cluster = self.cluster(z)                                                    # (B,)
+        u = 0.5 * (1 + torch.erf(z[:, 0] / math.sqrt(2)))
+        low, high = self.lower[cluster], self.upper[cluster]
+        within = ((u - low) / (high - low).clamp(min=1e-12)).clamp(1e-6, 1 - 1e-6)  # uniform again
+        z = torch.cat([(math.sqrt(2) * torch.erfinv(2 * within - 1))[:, None], z[:, 1:]], dim=1)
+        return self.generator(z, cluster)                                            # (B, C, H, W)
 
 
 def minibatch_std(h: torch.Tensor) -> torch.Tensor:
@@ -386,7 +427,7 @@ def minibatch_std(h: torch.Tensor) -> torch.Tensor:
 
 def dcgan(image_shape: tuple[int, int, int], latent_dim: int = 100, width: int = 64, num_classes: int = 0,
           *, norm: str = "batch", d_width: int | None = None, translate: int = 0,
-          minibatch_std: bool = False, g_norm: str = "batch", **generator_options) -> tuple[DCGANGeneratorConfig, DCGANDiscriminatorConfig]:
+          minibatch_std: bool = False, g_norm: str = "batch", label_maps: bool = True, **generator_options) -> tuple[DCGANGeneratorConfig, DCGANDiscriminatorConfig]:
     """Configs of a DCGAN pair for images of shape (C, H, H), e.g. (1, 16, 16) or (3, 32, 32).
 
     ``norm`` is the discriminator's normalisation, ``g_norm`` the generator's; ``generator_options``
@@ -399,7 +440,7 @@ def dcgan(image_shape: tuple[int, int, int], latent_dim: int = 100, width: int =
                                  num_classes=num_classes, norm=g_norm, **generator_options),
             DCGANDiscriminatorConfig(image_size=size, channels=channels, width=d_width or width,
                                      num_classes=num_classes, norm=norm, translate=translate,
-                                     minibatch_std=minibatch_std))
+                                     minibatch_std=minibatch_std, label_maps=label_maps))
 
 
 _GENERATORS = {"MLPGenerator": (MLPGenerator, GeneratorConfig), "DCGANGenerator": (DCGANGenerator, DCGANGeneratorConfig)}

@@ -40,7 +40,7 @@ from artlab.runtime import cpu_threads
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "frechet_distance",
            "gaussian_statistics", "features", "frechet_digit_distance", "class_histogram",
-           "class_coverage", "label_accuracy", "DigitQuality", "digit_quality", "checkerboard", "diversity"]
+           "class_coverage", "label_accuracy", "DigitQuality", "digit_quality", "mean_quality", "checkerboard", "diversity"]
 
 
 class DigitClassifier(nn.Module):
@@ -85,7 +85,7 @@ def train_digit_classifier(seed: int = 0, epochs: int = 40) -> DigitClassifier:
     torch.set_rng_state(torch_state)  # leave the caller's random stream alone
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     model.train()
-    with cpu_threads(1):  # robust on a busy laptop (see artlab.music.train.cpu_threads)
+    with cpu_threads(1), torch.enable_grad():  # one thread: robust on a busy laptop; grad even under no_grad()
         for _ in range(epochs):
             order = torch.randperm(len(train), generator=generator)
             for start in range(0, len(order), 64):
@@ -198,6 +198,15 @@ class DigitQuality:
         return (f"FDD {self.fdd:.1f} (floor {self.floor:.1f}, {self.fdd / self.floor:.1f}x), "
                 f"{self.classes}/10 digits, class KL {self.class_kl:.3f}, "
                 f"{self.confident:.0%} confidently readable")
+
+
+def mean_quality(qualities: list[DigitQuality]) -> DigitQuality:
+    """The scorecard of several batches: the mean of each number, and the *fewest* digits covered."""
+    if not qualities:
+        raise ArgumentError("mean_quality(qualities)", expected="at least one DigitQuality", got="[]")
+    mean = lambda name: sum(getattr(q, name) for q in qualities) / len(qualities)  # noqa: E731
+    return DigitQuality(mean("fdd"), mean("floor"), min(q.classes for q in qualities), mean("class_kl"),
+                        mean("confident"))
 
 
 @lru_cache(maxsize=None)
