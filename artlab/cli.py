@@ -31,6 +31,7 @@ examples:
   artlab paint --data digits --conditional --digit 7 --grid
                                                          a conditional painter, asked for sevens
   artlab paint --data ~/my_art --size 32 --steps 3000    your own folder of PNG/JPEG pictures
+  artlab paint --data ~/my_art --clusters 10             the same, self-conditioned on 10 k-means clusters
   artlab paint --checkpoint outputs/painters/dcgan_digits.pt --grid -n 64
                                                          paint with lesson 03's painter (no training)
 
@@ -86,7 +87,7 @@ def _paint(args: argparse.Namespace) -> int:
     checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "painter.pt"
     run = get_painter(checkpoint, data=args.data, steps=args.steps, seed=args.seed,
                       conditional=args.conditional or args.digit is not None, size=args.size, retrain=args.retrain,
-                      threads=args.threads, digit=args.digit)
+                      threads=args.threads, digit=args.digit, clusters=args.clusters)
     painting_labels(run.generator, 1, args.digit)  # a wrong --digit fails before painting
     how = "trained" if run.trained else "loaded"
     print(f"{how} painter {run.checkpoint} ({run.data}, {run.step} steps, {run.seconds:.0f} s of training)")
@@ -163,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "busy laptop; 2 can be faster on an idle one)")
     paint.add_argument("--conditional", action="store_true",
                        help="train a conditional GAN on the data's labels (digits: paint the digit you ask for)")
+    paint.add_argument("--clusters", type=int, default=0, metavar="K",
+                       help="train a self-conditioned GAN on K k-means clusters of the pictures (no labels needed; "
+                            "lesson 04: fewer half-way shapes); default 0: plain DCGAN")
     paint.add_argument("--digit", type=int, default=None,
                        help="the label to paint (a conditional painter; implies --conditional when training)")
     paint.add_argument("-n", type=int, default=16, help="number of paintings (default 16)")

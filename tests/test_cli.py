@@ -163,6 +163,18 @@ def test_paint_trains_a_conditional_painter_and_writes_the_grid_it_paints(folder
     assert (pixels - expected).abs().max() <= 1.0
 
 
+def test_paint_trains_a_self_conditioned_painter_that_needs_no_labels(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARTLAB_FAST", "1")
+    monkeypatch.setenv("ARTLAB_PROGRESS", "0")
+    out = tmp_path / "clusters"
+    assert main(["paint", "--data", "digits", "--clusters", "5", "--steps", "2", "-n", "4", "--grid",
+                 "--out", str(out)]) == 0
+    assert "trained painter" in capsys.readouterr().out
+    painter = load_painter(out / "painter.pt")
+    assert type(painter).__name__ == "ClusterPainter" and painter.clusters == 5 and painter.num_classes == 0
+    assert (out / "paintings.png").is_file()
+
+
 def test_paint_loads_a_library_checkpoint_and_writes_single_paintings(folder, library_painter):
     out = folder / "singles"
     stdout = ok(artlab("paint", "--checkpoint", str(library_painter), "-n", "3", "--seed", "7", "--out", str(out),
@@ -215,6 +227,8 @@ def test_a_checkpoint_of_the_wrong_kind_is_named_with_what_to_do(folder, library
     (["paint", "--digit", "12"], "--digit"),
     (["compose", "--model", "diffusion"], "model"),
     (["paint", "--threads", "0"], "threads"),
+    (["paint", "--clusters", "1"], "clusters"),
+    (["paint", "--clusters", "3", "--digit", "2"], "clusters"),
 ])
 def test_more_bad_arguments_in_process(tmp_path, monkeypatch, capsys, args, named):
     monkeypatch.setenv("ARTLAB_FAST", "1")  # were a check missing, training would be short

@@ -175,8 +175,10 @@ def failure(name: str, steps: int = 1_500) -> ImageRecipe:
 
 
 def for_images(images: ImageSet, steps: int = 1_500, conditional: bool = False, width: int = 32,
-               d_width: int = 32) -> ImageRecipe:
-    """The DCGAN recipe (:func:`dc_gan`) for an image set's shape; ``conditional`` uses its labels.
+               d_width: int = 32, clusters: int = 0) -> ImageRecipe:
+    """The DCGAN recipe (:func:`dc_gan`) for an image set's shape; ``conditional`` uses its labels;
+    ``clusters`` > 0 makes it self-conditioned on that many k-means clusters
+    (:func:`self_conditioned_dcgan`: no labels needed, so it suits your own folder too).
 
     The widths default to 32 for both networks, so 32x32 pictures train at a useful speed on a
     laptop (lesson 03 paints Mondrians with it). A conditional recipe keeps
@@ -190,7 +192,15 @@ def for_images(images: ImageSet, steps: int = 1_500, conditional: bool = False, 
         if images.labels is None:
             raise ArgumentError(f"for_images({images.name}, conditional=True)", expected="an image set with labels",
                                 got="<images without labels>")
+        if clusters:
+            raise ArgumentError(f"for_images({images.name})", expected="conditional or clusters, not both",
+                                got=f"conditional=True, clusters={clusters}")
         return conditional_dcgan(images.shape, images.num_classes, steps)
+    if clusters:
+        if not 2 <= clusters <= len(images):
+            raise ArgumentError(f"for_images({images.name}, clusters)",
+                                expected=f"from 2 to {len(images)} clusters (the number of images)", got=clusters)
+        return self_conditioned_dcgan(images.shape, clusters, steps, width=width, d_width=d_width)
     return dc_gan(images.shape, steps, width=width, d_width=d_width)
 
 
