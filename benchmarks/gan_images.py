@@ -16,9 +16,10 @@ digits; the conditional GAN paints the requested digit >= 90% of the time; DCGAN
 connected GAN on every metric at equal wall time. Both unconditional DCGANs are checked: lesson
 03's plain one, and lesson 04's self-conditioned one (no labels: k-means clusters).
 
-    python benchmarks/gan_images.py                       # trains everything (about 20 minutes, 1 thread)
+    python benchmarks/gan_images.py                       # trains everything (about 35 minutes quiet, 1 thread)
     python benchmarks/gan_images.py --reuse notebooks/outputs/painters
         # loads the runs lessons 03-04 finished in full mode (their recorded seconds), trains the rest
+        # (the two equal-time baselines: about 10 minutes)
 """
 from __future__ import annotations
 
