@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     import artlab
     from artlab.data.images import digits, mondrian, style_rule
-    from artlab.gan.painters import (EVAL_DRAWS, EVAL_SAMPLES, EVAL_SEED, conditional_dcgan, dc_gan, fc_gan, for_images, paint,
+    from artlab.gan.painters import (EVAL_DRAWS, EVAL_SAMPLES, conditional_dcgan, dc_gan, fc_gan, for_images, paint,
                                      score_digits, self_conditioned_dcgan, train_or_load, wgan_gp)
     from artlab.gan.quality import digit_quality
 
@@ -124,18 +124,10 @@ def main(argv=None) -> int:
 
     # The floor's 360 test digits hold 36 of each digit; an unconditional painter's class mix is
     # random. How much does that alone cost? The conditional generator, asked for a balanced and
-    # for a random mix of digits (the same noise):
-    from artlab.gan.quality import mean_quality
+    # for a random mix of digits (the same noise; score_digits(mix=...)):
     painter = runs["conditional_digits.pt"].generator
-    mixes = {}
-    for mix in ("36 of each digit", "a random mix"):
-        qualities = []
-        for draw in range(EVAL_DRAWS):
-            rng = torch.Generator().manual_seed(EVAL_SEED + 100 + draw)
-            asked = (torch.arange(EVAL_SAMPLES) % 10 if mix == "36 of each digit"
-                     else torch.randint(0, 10, (EVAL_SAMPLES,), generator=rng))
-            qualities.append(digit_quality(paint(painter, EVAL_SAMPLES, asked, EVAL_SEED + draw)))
-        mixes[mix] = mean_quality(qualities)
+    mixes = {"36 of each digit": scores["conditional DCGAN"].quality,
+             "a random mix": score_digits(painter, mix="random").quality}
     print("\nThe class mix alone (conditional DCGAN, mean of "
           f"{EVAL_DRAWS} batches): " + "; ".join(f"{mix}: FDD {q.fdd:.1f} ({q.fdd / q.floor:.2f}x the floor)"
                                              for mix, q in mixes.items()))

@@ -133,3 +133,14 @@ def test_a_self_conditioned_dcgan_trains_on_its_own_clusters_and_paints_without_
     assert painters.score_digits(painter, n=20, draws=1).accuracy is None
     with pytest.raises(ArgumentError, match="clusters"):
         painters.self_conditioned_dcgan(clusters=1)
+
+
+def test_a_conditional_painter_is_scored_on_a_balanced_or_a_random_mix_of_digits(train_digits):
+    run = painters.train_painter(tiny(painters.conditional_dcgan(width=8)), train_digits)
+    balanced = painters.score_digits(run.generator, n=40, draws=2)
+    random_mix = painters.score_digits(run.generator, n=40, draws=2, mix="random")
+    assert random_mix.quality != balanced.quality  # other labels, other paintings
+    assert painters.score_digits(run.generator, n=40, draws=2, mix="random") == random_mix  # seeded
+    assert 0 <= random_mix.accuracy <= 1
+    with pytest.raises(ArgumentError, match="mix"):
+        painters.score_digits(run.generator, mix="lopsided")

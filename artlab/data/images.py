@@ -254,7 +254,7 @@ def _uniform_cell_share(nearest: torch.Tensor, columns: list, rows: list) -> flo
     return uniform / total if total else 0.0
 
 
-# --- your own images -----------------------------------------------------------------------
+# --- labels without a person -----------------------------------------------------------------
 
 def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
     """Group ``points`` ``(N, ...)`` into ``k`` clusters: ``(labels (N,), centres (k, ...))``.
@@ -295,6 +295,8 @@ def clustered(images: ImageSet, k: int, seed: int = 0) -> ImageSet:
     labels, _ = kmeans(images.images, k, seed)
     return ImageSet(images.images, labels, f"{images.name}, {k} k-means clusters")
 
+
+# --- your own images -----------------------------------------------------------------------
 
 def image_folder(folder: str | Path, size: int = 32, channels: int = 3) -> ImageSet:
     """Every PNG/JPEG in *folder* (not its subfolders), centre-cropped, resized, in [-1, 1].

@@ -402,13 +402,16 @@ class ClusterPainter(nn.Module):
 
     def cluster(self, z: torch.Tensor) -> torch.Tensor:
         """The cluster each noise vector paints, ``(B,)``."""
-        u = 0.5 * (1 + torch.erf(z[:, 0] / math.sqrt(2)))                            # (B,) uniform on (0, 1)
-        return torch.searchsorted(self.upper, u.contiguous()).clamp(max=self.clusters - 1)
+        return self._pick(z)[0]
+
+    def _pick(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(cluster (B,), u (B,))``: u = Phi(z_0), uniform on (0, 1), and the cluster whose slice holds it."""
+        u = 0.5 * (1 + torch.erf(z[:, 0] / math.sqrt(2)))
+        return torch.searchsorted(self.upper, u.contiguous()).clamp(max=self.clusters - 1), u
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         _labels(labels, 0, z.shape[0], "ClusterPainter")
-        cluster = self.cluster(z)                                                    # (B,)
-        u = 0.5 * (1 + torch.erf(z[:, 0] / math.sqrt(2)))
+        cluster, u = self._pick(z)                                                   # (B,), (B,)
         low, high = self.lower[cluster], self.upper[cluster]
         within = ((u - low) / (high - low).clamp(min=1e-12)).clamp(1e-6, 1 - 1e-6)  # uniform again
         z = torch.cat([(math.sqrt(2) * torch.erfinv(2 * within - 1))[:, None], z[:, 1:]], dim=1)

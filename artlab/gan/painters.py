@@ -51,6 +51,7 @@ __all__ = ["ImageRecipe", "ImageRun", "fc_gan", "dc_gan", "self_conditioned_dcga
 EVAL_SEED = 1234    # the noise of the evaluation samples (a private generator)
 EVAL_SAMPLES = 360  # as many as the real test digits, so the Fréchet distance meets its floor at equal size
 EVAL_DRAWS = 5      # batches of EVAL_SAMPLES averaged by score_digits
+LABEL_SEED = 10_000  # offset of the seeds of randomly drawn labels (score_digits(mix="random"))
 
 DIGITS = (1, 16, 16)
 
@@ -387,20 +388,30 @@ class DigitScore:
         return text if self.accuracy is None else f"{text}, {self.accuracy:.1%} painted as asked"
 
 
-def score_digits(generator: nn.Module, n: int = EVAL_SAMPLES, seed: int = EVAL_SEED, draws: int = EVAL_DRAWS) -> DigitScore:
-    """Paint ``draws`` batches of ``n`` digits (noise seeds ``seed``, ``seed + 1``, ...; a conditional
-    generator paints each digit equally often) and score them: the mean of each batch's scorecard.
+def score_digits(generator: nn.Module, n: int = EVAL_SAMPLES, seed: int = EVAL_SEED, draws: int = EVAL_DRAWS,
+                 mix: str = "balanced") -> DigitScore:
+    """Paint ``draws`` batches of ``n`` digits (noise seeds ``seed``, ``seed + 1``, ...) and score them:
+    the mean of each batch's scorecard.
 
     One batch of 360 is a noisy measurement: the same generator's FDD moves by about +-25% from
     one noise batch to the next, so a single batch can flatter a model or wrong it. The coverage
-    is the *fewest* digits any batch shows.
+    is the *fewest* digits any batch shows. A conditional generator is asked for each digit
+    equally often (``mix="balanced"``, like the 36 of each in the real test digits), or for
+    digits drawn at random (``mix="random"``, like an unconditional painter's mix).
     """
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise ArgumentError("score_digits(draws)", expected="a whole number of batches >= 1", got=draws)
+    if mix not in ("balanced", "random"):
+        raise ArgumentError("score_digits(mix)", expected="'balanced' or 'random'", got=mix)
     num_classes = getattr(generator, "num_classes", 0)
-    labels = torch.arange(n) % num_classes if num_classes else None
     qualities, accuracies = [], []
     for draw in range(draws):
+        labels = None
+        if num_classes and mix == "balanced":
+            labels = torch.arange(n) % num_classes
+        elif num_classes:
+            rng = torch.Generator().manual_seed(LABEL_SEED + seed + draw)  # not the noise's stream
+            labels = torch.randint(0, num_classes, (n,), generator=rng)
         fake = paint(generator, n, labels, seed + draw)
         qualities.append(digit_quality(fake))
         if num_classes:
