@@ -229,3 +229,23 @@ def test_a_cluster_painter_picks_clusters_by_their_shares_and_keeps_the_noise_no
         ClusterPainter(Echo(), [0.5, 0.5])  # two shares for three clusters
     with pytest.raises(ArgumentError, match="unconditional"):
         painter(z[:2], torch.tensor([0, 1]))
+
+
+def test_the_memoriser_paints_training_images_each_equally_often():
+    from artlab.gan.models import Memoriser
+    from artlab.gan.train import sample_generator
+
+    images = torch.arange(4.0).view(4, 1, 1, 1).expand(4, 1, 2, 2).clone()  # image i is filled with i
+    memoriser = Memoriser(images, latent_dim=3)
+    z = torch.randn(40_000, 3, generator=torch.Generator().manual_seed(0))
+    out = memoriser(z)
+    assert out.shape == (40_000, 1, 2, 2)
+    shares = torch.bincount(out[:, 0, 0, 0].long(), minlength=4).float() / len(z)
+    assert torch.allclose(shares, torch.full((4,), 0.25), atol=0.01)  # a random draw, every image alike
+    assert torch.equal(memoriser(z[:7]), out[:7])  # the same noise, the same pictures
+    assert set(out.unique().tolist()) == {0.0, 1.0, 2.0, 3.0}  # nothing but training images
+    assert torch.equal(sample_generator(memoriser, 5, seed=1), sample_generator(memoriser, 5, seed=1))  # no weights needed
+    with pytest.raises(ArgumentError, match="images"):
+        Memoriser(torch.zeros(4, 2, 2))
+    with pytest.raises(ArgumentError, match="unconditional"):
+        memoriser(z[:2], torch.tensor([0, 1]))

@@ -39,7 +39,7 @@ from artlab.gan.augment import translate
 __all__ = ["GeneratorConfig", "DiscriminatorConfig", "MLPGenerator", "MLPDiscriminator",
            "toy_gan", "image_gan", "conv_transpose_output_size", "conv_output_size", "dcgan_init",
            "DCGANGeneratorConfig", "DCGANDiscriminatorConfig", "DCGANGenerator", "DCGANDiscriminator",
-           "minibatch_std", "dcgan", "build_generator", "build_discriminator", "ClusterPainter"]
+           "minibatch_std", "dcgan", "build_generator", "build_discriminator", "ClusterPainter", "Memoriser"]
 
 _ACTIVATIONS = ("relu", "leaky_relu")
 
@@ -406,7 +406,7 @@ class ClusterPainter(nn.Module):
 
     def _pick(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(cluster (B,), u (B,))``: u = Phi(z_0), uniform on (0, 1), and the cluster whose slice holds it."""
-        u = 0.5 * (1 + torch.erf(z[:, 0] / math.sqrt(2)))
+        u = _normal_cdf(z[:, 0])
         return torch.searchsorted(self.upper, u.contiguous()).clamp(max=self.clusters - 1), u
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -416,6 +416,38 @@ class ClusterPainter(nn.Module):
         within = ((u - low) / (high - low).clamp(min=1e-12)).clamp(1e-6, 1 - 1e-6)  # uniform again
         z = torch.cat([(math.sqrt(2) * torch.erfinv(2 * within - 1))[:, None], z[:, 1:]], dim=1)
         return self.generator(z, cluster)                                            # (B, C, H, W)
+
+
+class Memoriser(nn.Module):
+    """The perfect copyist: it paints a training image, chosen by the noise.
+
+    ``memoriser(z)`` returns ``images[i]``, where the first noise coordinate's normal quantile
+    u = Phi(z_0) picks i = floor(u * N): every image equally likely, a batch a random draw with
+    replacement. It is what a generator that had learnt its N training images by heart would
+    paint, so scored like any painter (``score_digits(Memoriser(digits(16).images))``) it shows
+    the best a painter of the training set can expect from the scorecard: what is left is the
+    scorecard's own noise (a random mix of digits, not the floor's 36 of each).
+    """
+
+    def __init__(self, images: torch.Tensor, latent_dim: int = 100) -> None:
+        super().__init__()
+        if not isinstance(images, torch.Tensor) or images.dim() != 4 or len(images) < 1:
+            raise ArgumentError("Memoriser(images)", expected="a batch of images (N, C, H, W), N >= 1",
+                                got=tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__)
+        _check_positive("Memoriser", latent_dim=latent_dim)
+        self.register_buffer("images", images.detach().clone())  # (N, C, H, W)
+        self.latent_dim = latent_dim  # the noise painters are given; only z_0 is used
+        self.num_classes = 0
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        _labels(labels, 0, z.shape[0], "Memoriser")
+        index = (_normal_cdf(z[:, 0]) * len(self.images)).long().clamp(max=len(self.images) - 1)  # (B,)
+        return self.images[index]  # (B, C, H, W)
+
+
+def _normal_cdf(x: torch.Tensor) -> torch.Tensor:
+    """Phi(x), the standard normal's cumulative distribution: N(0, 1) noise -> uniform on (0, 1)."""
+    return 0.5 * (1 + torch.erf(x / math.sqrt(2)))
 
 
 def minibatch_std(h: torch.Tensor) -> torch.Tensor:

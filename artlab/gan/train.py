@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -315,10 +316,19 @@ def default_snapshot(generator: nn.Module, discriminator: nn.Module, z: torch.Te
     return {"x_fake": generator(z)}
 
 
+def _device_of(module: nn.Module, device: torch.device | str | None) -> torch.device:
+    """``device``, or where the module's weights live (a painter without weights, such as a
+    Memoriser: its buffers; none at all: the CPU)."""
+    if device is None:
+        held = next(itertools.chain(module.parameters(), module.buffers()), None)
+        device = held.device if held is not None else "cpu"
+    return torch.device(device)
+
+
 def sample_generator(generator: nn.Module, n: int, *, labels: torch.Tensor | None = None,
                      seed: int | None = None, device: torch.device | str | None = None) -> torch.Tensor:
     """``n`` samples G(z) in eval mode without gradients (a private generator when ``seed`` is given)."""
-    device = torch.device(device) if device is not None else next(generator.parameters()).device
+    device = _device_of(generator, device)
     rng = torch.Generator().manual_seed(seed) if seed is not None else None
     z = torch.randn(n, generator.latent_dim, generator=rng).to(device)  # (n, latent_dim)
     was_training = generator.training
@@ -393,7 +403,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     if not hasattr(generator, "latent_dim"):
         raise ArgumentError("train_gan(generator)", expected="a module with a latent_dim attribute",
                             got=f"<a {type(generator).__name__}>", hint="Set generator.latent_dim = size of z.")
-    device = torch.device(device) if device is not None else next(generator.parameters()).device
+    device = _device_of(generator, device)
     generator.to(device).train()
     discriminator.to(device).train()
     optimizers = make_optimizers(generator, discriminator, config)
