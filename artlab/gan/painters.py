@@ -50,7 +50,7 @@ __all__ = ["ImageRecipe", "ImageRun", "fc_gan", "dc_gan", "self_conditioned_dcga
 
 EVAL_SEED = 1234    # the noise of the evaluation samples (a private generator)
 EVAL_SAMPLES = 360  # as many as the real test digits, so the Fréchet distance meets its floor at equal size
-EVAL_DRAWS = 5      # batches of EVAL_SAMPLES averaged by score_digits
+EVAL_DRAWS = 20     # batches of EVAL_SAMPLES averaged by score_digits
 LABEL_SEED = 10_000  # offset of the seeds of randomly drawn labels (score_digits(mix="random"))
 
 DIGITS = (1, 16, 16)
@@ -105,8 +105,8 @@ def dc_gan(image_shape: tuple[int, int, int] = DIGITS, steps: int = 5_000, width
                                    penalty="r1", penalty_weight=1.0 / 2, penalty_every=4, ema=0.995))
 
 
-def self_conditioned_dcgan(image_shape: tuple[int, int, int] = DIGITS, clusters: int = 30, steps: int = 3_600,
-                           width: int = 32, d_width: int = 64) -> ImageRecipe:
+def self_conditioned_dcgan(image_shape: tuple[int, int, int] = DIGITS, clusters: int = 30, steps: int = 5_400,
+                           width: int = 32, d_width: int = 32) -> ImageRecipe:
     """:func:`dc_gan` that finds its own classes (a self-conditioned GAN, after Liu et al., 2020).
 
     No labels are given: k-means groups the training images' pixels into ``clusters`` clusters
@@ -116,16 +116,18 @@ def self_conditioned_dcgan(image_shape: tuple[int, int, int] = DIGITS, clusters:
     A single generator must bend one connected noise space around ten separate digits and
     paints half-way shapes where it crosses between them; the cluster lets it jump instead.
 
-    Training is :func:`dc_gan`'s with both learning rates doubled and falling linearly to 0 by the
-    last step, which reached in 3,600 steps what 5,000 at the constant rates did (measured on the
-    same 5 noise batches: 2.34x and 2.33x the floor).
+    Training is :func:`dc_gan`'s with three changes, measured on 1,437 digits (20 noise batches,
+    two training seeds): both learning rates doubled and falling linearly to 0 by the last step;
+    Adam's betas (0, 0.99), as in StyleGAN2, instead of (0.5, 0.999); and a D as narrow as G
+    (32 channels, not 64), which trains 1.7 times as many steps per second for the same quality.
+    5,400 steps take about 160 s on one CPU thread.
     """
     if isinstance(clusters, bool) or not isinstance(clusters, int) or clusters < 2:
         raise ArgumentError("self_conditioned_dcgan(clusters)", expected="a whole number of clusters >= 2", got=clusters)
     plain = dc_gan(image_shape, steps, width=width, d_width=d_width).train
     g_config, d_config = dcgan(image_shape, width=width, d_width=d_width, num_classes=clusters, minibatch_std=True,
                                label_maps=False)
-    train = dataclasses.replace(plain, lr_d=2 * plain.lr_d, lr_g=2 * plain.lr_g, lr_end=0.0)
+    train = dataclasses.replace(plain, lr_d=2 * plain.lr_d, lr_g=2 * plain.lr_g, lr_end=0.0, betas=(0.0, 0.99))
     return ImageRecipe("self-conditioned DCGAN", g_config, d_config, train, clusters=clusters)
 
 
@@ -394,7 +396,8 @@ def score_digits(generator: nn.Module, n: int = EVAL_SAMPLES, seed: int = EVAL_S
     the mean of each batch's scorecard.
 
     One batch of 360 is a noisy measurement: the same generator's FDD moves by about +-25% from
-    one noise batch to the next, so a single batch can flatter a model or wrong it. The coverage
+    one noise batch to the next, so a single batch can flatter a model or wrong it; even the mean
+    of 5 batches moved by 15% against that of 20 (8.8 against 7.5), hence 20. The coverage
     is the *fewest* digits any batch shows. A conditional generator is asked for each digit
     equally often (``mix="balanced"``, like the 36 of each in the real test digits), or for
     digits drawn at random (``mix="random"``, like an unconditional painter's mix).
