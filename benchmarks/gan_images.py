@@ -3,13 +3,15 @@
 For each recipe of ``artlab.gan.painters`` at its full-mode budget (DCGAN, the self-conditioned
 DCGAN, the conditional DCGAN and WGAN-GP on 16x16 digits, DCGAN on the 32x32 Mondrian paintings)
 prints the wall seconds, steps per second, and the scorecard of ``score_digits``: the mean over
-5 batches of 360 paintings (noise seeds EVAL_SEED, EVAL_SEED + 1, ...) of the Fréchet digit
+20 batches of 360 paintings (noise seeds EVAL_SEED, EVAL_SEED + 1, ...) of the Fréchet digit
 distance (FDD) against the real-test floor at equal size, the class KL from uniform and the
 share the classifier reads with confidence, the fewest digits any batch covers, the
 requested-label accuracy of the conditional GAN, and for paintings the share that obeys the style
 rule. The baseline, the fully connected GAN, trains for as many *seconds* as each DCGAN: its step
 count is that DCGAN's times the ratio of their speeds, both measured just before (300 steps each),
-so the load of the machine cancels out.
+so the load of the machine cancels out. A perfect painter, which paints a random training digit
+for each noise vector (``artlab.gan.models.Memoriser``), is scored the same way: the best any
+painter that draws its digits at random can expect.
 
 Goals (issue 4): DCGAN on digits within 3 minutes reaches an FDD within 2x of the floor with 10/10
 digits; the conditional GAN paints the requested digit >= 90% of the time; DCGAN beats the fully
@@ -61,6 +63,7 @@ def main(argv=None) -> int:
     from artlab.data.images import digits, mondrian, style_rule
     from artlab.gan.painters import (EVAL_DRAWS, EVAL_SAMPLES, conditional_dcgan, dc_gan, fc_gan, for_images, paint,
                                      score_digits, self_conditioned_dcgan, train_or_load, wgan_gp)
+    from artlab.gan.models import Memoriser
     from artlab.gan.quality import digit_quality
 
     train, test = digits(16, "train"), digits(16, "test")
@@ -114,8 +117,12 @@ def main(argv=None) -> int:
         rows.append(f"| {name} | {data} | {run.result.step:,} | {run.seconds:.0f} | {run.steps_per_second:.1f} | "
                     f"{q.fdd:.1f} ({q.floor:.1f}) | {q.fdd / q.floor:.2f} | {q.classes}/10 | {q.class_kl:.3f} | "
                     f"{q.confident:.0%} | {asked} | |")
-    rows.append(f"| real test digits | digits | | | | {floor.fdd:.1f} ({floor.floor:.1f}) | 1.0 | {floor.classes}/10 | "
-                f"{floor.class_kl:.3f} | {floor.confident:.0%} | | |")
+    rows.append(f"| real test digits (the floor: 36 of each digit) | digits | | | | {floor.fdd:.1f} ({floor.floor:.1f}) | 1.0 | "
+                f"{floor.classes}/10 | {floor.class_kl:.3f} | {floor.confident:.0%} | | |")
+    perfect = score_digits(Memoriser(train.images))  # random training digits: what a perfect painter paints
+    p = perfect.quality
+    rows.append(f"| a perfect copy of the training digits (Memoriser) | digits | | | | {p.fdd:.1f} ({p.floor:.1f}) | "
+                f"{p.fdd / p.floor:.2f} | {p.classes}/10 | {p.class_kl:.3f} | {p.confident:.0%} | | |")
     art = runs["dcgan_mondrian.pt"]
     report = style_rule(paint(art.generator, 500))
     rows.append(f"| DCGAN | paintings | {art.result.step:,} | {art.seconds:.0f} | {art.steps_per_second:.1f} | | | | | | | "
@@ -131,6 +138,12 @@ def main(argv=None) -> int:
     print("\nThe class mix alone (conditional DCGAN, mean of "
           f"{EVAL_DRAWS} batches): " + "; ".join(f"{mix}: FDD {q.fdd:.1f} ({q.fdd / q.floor:.2f}x the floor)"
                                              for mix, q in mixes.items()))
+
+    low, high = perfect.fdd_range
+    print(f"A perfect painter, which paints a random training digit for each noise vector (Memoriser), scores "
+          f"{p.fdd / p.floor:.2f}x the floor ({low / p.floor:.2f}x to {high / p.floor:.2f}x over the batches): the "
+          f"2x goal leaves {2 * p.floor / p.fdd:.2f}x of a perfect copy's FDD. Each DCGAN against it: "
+          + "; ".join(f"{name} {scores[name].quality.fdd / p.fdd:.2f}x" for name in ("DCGAN", "self-conditioned DCGAN")))
 
     conditional = scores["conditional DCGAN"]
     goals = []
