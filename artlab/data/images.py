@@ -289,7 +289,7 @@ def clustered(images: ImageSet, k: int, seed: int = 0) -> ImageSet:
     """``images`` labelled by :func:`kmeans` on their pixels: cluster 0..k-1, no person involved.
 
     Clusters of digit pixels mostly hold one digit (30 clusters of the training digits: 92% of
-    each cluster is its most common digit), so a conditional GAN trained on them learns separate
+    the digits share their cluster's most common digit), so a conditional GAN trained on them learns separate
     groups the way it does from real labels. Any labels ``images`` had are replaced.
     """
     labels, _ = kmeans(images.images, k, seed)
