@@ -75,6 +75,18 @@ def test_scorecard_separates_real_from_collapsed_and_from_noise(classifier, real
     assert noise.confident < 0.5 and noise.classes < 10 and noise.fdd > 50 * good.floor
 
 
+def test_real_digits_drawn_at_random_score_well_above_the_balanced_floor(classifier):
+    drawn = quality.held_out_at_random(200, draws=20, seed=0, classifier=classifier)
+    assert drawn.n == 200 and drawn.draws == 20
+    assert drawn.balanced > 0 and drawn.ratio > 1.5  # an uneven mix of real digits costs a factor of ~2
+    assert quality.held_out_at_random(200, draws=20, seed=0, classifier=classifier) == drawn  # seeded
+    for n in (360, 15, 0, True):
+        with pytest.raises(ArgumentError, match="held_out_at_random"):
+            quality.held_out_at_random(n)
+    with pytest.raises(ArgumentError, match="draws"):
+        quality.held_out_at_random(200, draws=0)
+
+
 def test_label_accuracy_counts_requested_labels(classifier, real):
     _, test = real
     shuffled = test.labels[torch.randperm(len(test.labels), generator=torch.Generator().manual_seed(0))]

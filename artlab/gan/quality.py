@@ -42,7 +42,8 @@ from artlab.runtime import cpu_threads
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "frechet_distance",
            "gaussian_statistics", "features", "frechet_digit_distance", "class_histogram",
-           "class_coverage", "label_accuracy", "DigitQuality", "digit_quality", "mean_quality", "checkerboard", "diversity"]
+           "class_coverage", "label_accuracy", "DigitQuality", "digit_quality", "mean_quality",
+           "HeldOutAtRandom", "held_out_at_random", "checkerboard", "diversity"]
 
 
 class DigitClassifier(nn.Module):
@@ -242,6 +243,69 @@ def digit_quality(fake: torch.Tensor, classifier: DigitClassifier | None = None)
     histogram = class_histogram(fake, classifier)
     return DigitQuality(fdd, floor, class_coverage(histogram, n), _kl_from_uniform(histogram),
                         float(histogram.sum()) / n)
+
+
+@dataclass(frozen=True)
+class HeldOutAtRandom:
+    """Real held-out digits drawn the way a painter draws them, against the floor's 36 of each.
+
+    ``random_mix`` is the mean FDD of ``draws`` samples of ``n`` test digits whose digit counts
+    are drawn at random (multinomially, with the training digits' shares), as any painter that
+    draws from noise gets them; ``balanced`` is the mean FDD of as many samples holding exactly
+    ``n / 10`` of each digit, like the floor. Both are measured against the training reference.
+    """
+
+    n: int
+    draws: int
+    random_mix: float
+    balanced: float
+
+    @property
+    def ratio(self) -> float:
+        """How many times the floor real digits drawn at random score."""
+        return self.random_mix / self.balanced
+
+
+def held_out_at_random(n: int = 200, draws: int = 20, seed: int = 0,
+                       classifier: DigitClassifier | None = None) -> HeldOutAtRandom:
+    """What *real* digits score when drawn at random, as a painter draws: :class:`HeldOutAtRandom`.
+
+    The 360 test digits hold 36 of each digit (the split is stratified), so the floor is measured
+    on a perfectly balanced sample, which a painter drawing at random almost never paints. Here
+    samples of ``n`` held-out digits are drawn both ways, without replacement (a repeated image
+    would shrink the features' spread and flatter nothing). ``n`` is at most 240 and a multiple
+    of 10, so that a random mix rarely asks for more of a digit than the test digits hold; the
+    few draws that do are drawn again. On the course machine real digits drawn at random score
+    about 2x the balanced floor at n = 150 and 200 (100 draws each), as a perfect copy of the
+    training digits does: the floor is the distance between balanced samples, and an even mix is
+    worth a factor of about two.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= 240 or n % 10:
+        raise ArgumentError("held_out_at_random(n)", expected="a multiple of 10 from 10 to 240 (the 360 test "
+                            "digits hold 35 to 37 of each digit)", got=n)
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise ArgumentError("held_out_at_random(draws)", expected="a whole number of samples >= 1", got=draws)
+    classifier = classifier or digit_classifier()
+    test = digits(16, "test")
+    feats = features(test.images, classifier)                                   # (360, 64)
+    reference = _training_statistics(classifier)
+    by_digit = [np.flatnonzero(test.labels.numpy() == d) for d in range(10)]
+    available = np.array([len(index) for index in by_digit])
+    shares = np.bincount(digits(16, "train").labels.numpy(), minlength=10) / len(digits(16, "train"))
+    rng = np.random.default_rng(seed)
+
+    def fdd(counts) -> float:
+        index = np.concatenate([rng.choice(by_digit[d], k, replace=False) for d, k in enumerate(counts)])
+        return frechet_distance(*gaussian_statistics(feats[index]), *reference)
+
+    random_mix, balanced = [], []
+    for _ in range(draws):
+        counts = rng.multinomial(n, shares)
+        while (counts > available).any():
+            counts = rng.multinomial(n, shares)
+        random_mix.append(fdd(counts))
+        balanced.append(fdd([n // 10] * 10))
+    return HeldOutAtRandom(n, draws, float(np.mean(random_mix)), float(np.mean(balanced)))
 
 
 def checkerboard(images: torch.Tensor) -> float:
