@@ -11,17 +11,19 @@ rule. The baseline, the fully connected GAN, trains for as many *seconds* as eac
 count is that DCGAN's times the ratio of their speeds, both measured just before (300 steps each),
 so the load of the machine cancels out. A perfect painter, which paints a random training digit
 for each noise vector (``artlab.gan.models.Memoriser``), is scored the same way: the best any
-painter that draws its digits at random can expect.
+painter that draws its digits at random can expect; and real test digits drawn with a random mix
+(``artlab.gan.quality.held_out_at_random``, 200 at a time) show that real digits drawn that way
+score about as far above the balanced floor.
 
 Goals (issue 4): DCGAN on digits within 3 minutes reaches an FDD within 2x of the floor with 10/10
 digits; the conditional GAN paints the requested digit >= 90% of the time; DCGAN beats the fully
 connected GAN on every metric at equal wall time. Both unconditional DCGANs are checked: lesson
 03's plain one, and lesson 04's self-conditioned one (no labels: k-means clusters).
 
-    python benchmarks/gan_images.py                       # trains everything (about 35 minutes quiet, 1 thread)
+    python benchmarks/gan_images.py                       # trains everything (about 30 minutes quiet, 1 thread)
     python benchmarks/gan_images.py --reuse notebooks/outputs/painters
         # loads the runs lessons 03-04 finished in full mode (their recorded seconds), trains the rest
-        # (the two equal-time baselines: about 10 minutes)
+        # (the two equal-time baselines: about 7 minutes)
 """
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ def main(argv=None) -> int:
     from artlab.gan.painters import (EVAL_DRAWS, EVAL_SAMPLES, conditional_dcgan, dc_gan, fc_gan, for_images, paint,
                                      score_digits, self_conditioned_dcgan, train_or_load, wgan_gp)
     from artlab.gan.models import Memoriser
-    from artlab.gan.quality import digit_quality
+    from artlab.gan.quality import digit_quality, held_out_at_random
 
     train, test = digits(16, "train"), digits(16, "test")
     paintings = mondrian(2_000, 32, seed=0)
@@ -144,6 +146,9 @@ def main(argv=None) -> int:
           f"{p.fdd / p.floor:.2f}x the floor ({low / p.floor:.2f}x to {high / p.floor:.2f}x over the batches): the "
           f"2x goal leaves {2 * p.floor / p.fdd:.2f}x of a perfect copy's FDD. Each DCGAN against it: "
           + "; ".join(f"{name} {scores[name].quality.fdd / p.fdd:.2f}x" for name in ("DCGAN", "self-conditioned DCGAN")))
+    drawn = held_out_at_random(200)
+    print(f"Real test digits the networks never saw, {drawn.n} at a time (mean of {drawn.draws} samples): a random mix "
+          f"scores {drawn.random_mix:.1f}, {drawn.ratio:.2f}x an even mix ({drawn.balanced:.1f}), as the perfect copy does.")
 
     conditional = scores["conditional DCGAN"]
     goals = []
