@@ -90,7 +90,7 @@ def fc_gan(image_shape: tuple[int, int, int] = DIGITS, steps: int = 7_000) -> Im
 
 def dc_gan(image_shape: tuple[int, int, int] = DIGITS, steps: int = 5_400, width: int = 32,
            d_width: int = 32) -> ImageRecipe:
-    """DCGAN, batch 64, with these changes, each measured to help on the 1,437 training digits:
+    """DCGAN, batch 64, with these changes, measured together on the 1,437 training digits:
 
     * lazy R1 on real images (gamma 1, every 4th D step), as in lesson 02's cure;
     * a minibatch-standard-deviation map in D (it sees how varied a batch is);
