@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from artlab.errors import ArgumentError, DataError
+from artlab.errors import ArgumentError, DataError, whole_number
 
 __all__ = ["ImageSet", "digits", "mondrian", "style_rule", "StyleReport", "image_folder", "kmeans", "clustered",
            "PALETTE", "PALETTE_NAMES", "IMAGE_SUFFIXES"]
@@ -136,8 +136,7 @@ def mondrian(n: int, size: int = 32, seed: int = 0) -> ImageSet:
     number of filled rectangles (0, 1, 2, ...), handy for a conditional GAN.
     """
     _check_size(size, "mondrian(size)")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ArgumentError("mondrian(n)", expected="a whole number of paintings >= 1", got=n)
+    whole_number(n, "mondrian(n)", unit="paintings")
     rng = np.random.default_rng(seed)
     width = _line_width(size)
     gap = max(3, size // 8)
@@ -263,9 +262,7 @@ def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = 50) ->
     to its squared distance from the nearest chosen one), with a private generator: the same
     seed gives the same clusters. A cluster that empties keeps its centre.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(points):
-        raise ArgumentError("kmeans(k)", expected=f"a whole number of clusters from 1 to {len(points)} (the points)",
-                            got=k)
+    whole_number(k, "kmeans(k)", low=1, high=len(points), unit="clusters", hint="At most one cluster per point.")
     rng = torch.Generator().manual_seed(seed)
     flat = points.detach().float().flatten(1)                               # (N, D)
     centres = flat[torch.randint(len(flat), (1,), generator=rng)]           # (1, D)
@@ -288,9 +285,9 @@ def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = 50) ->
 def clustered(images: ImageSet, k: int, seed: int = 0) -> ImageSet:
     """``images`` labelled by :func:`kmeans` on their pixels: cluster 0..k-1, no person involved.
 
-    Clusters of digit pixels mostly hold one digit (30 clusters of the training digits: 92% of
-    the digits share their cluster's most common digit), so a conditional GAN trained on them learns separate
-    groups the way it does from real labels. Any labels ``images`` had are replaced.
+    Clusters of digit pixels mostly hold one digit (lesson 04 measures how purely), so a conditional
+    GAN trained on them learns separate groups the way it does from real labels. Any labels
+    ``images`` had are replaced.
     """
     labels, _ = kmeans(images.images, k, seed)
     return ImageSet(images.images, labels, f"{images.name}, {k} k-means clusters")

@@ -4,8 +4,8 @@ The Fréchet Inception Distance (FID) compares generated and real images through
 features of a large ImageNet network, which would have to be downloaded. For digits we
 can do the same with a tiny classifier trained here in seconds:
 
-* :func:`digit_classifier` trains a two-convolution CNN on the training digits (about
-  99% test accuracy, deterministic for a seed) and keeps it for the session.
+* :func:`digit_classifier` trains a two-convolution CNN on the training digits (deterministic
+  for a seed) and keeps it for the session.
 * :func:`frechet_distance` is the distance between two Gaussians fitted to features,
 
       d² = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½),
@@ -15,7 +15,7 @@ can do the same with a tiny classifier trained here in seconds:
   less varied. It depends on the sample size, so always compare sets of equal size; the
   real-train vs real-test distance at that size is the floor. (A generator that draws its digits
   at random stays above it even when perfect: the 360 test digits hold exactly 36 of each digit;
-  ``artlab.gan.models.Memoriser`` measures how far above.)
+  ``artlab.painters.copies.Memoriser`` measures how far above.)
 * :func:`held_out_at_random` scores real test digits drawn with a random mix of digits, the
   way a painter draws them, against evenly mixed ones: about twice as far from the reference.
 * :func:`class_coverage` counts the digits that appear, and the KL divergence of the
@@ -39,7 +39,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from artlab.data.images import _resize, digits
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
 from artlab.runtime import cpu_threads
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "frechet_distance",
@@ -75,8 +75,8 @@ def _to_16(images: torch.Tensor) -> torch.Tensor:
 
 
 def train_digit_classifier(seed: int = 0, epochs: int = 40) -> DigitClassifier:
-    """Train :class:`DigitClassifier` on the training digits (about 4 s on a 2-core CPU;
-    99.7% accuracy on the 360 test digits for seeds 0 and 1).
+    """Train :class:`DigitClassifier` on the training digits (seconds on a laptop CPU; its test
+    accuracy is in ``docs/benchmarks.md``).
 
     Training sees each digit shifted by up to one pixel, so the classifier judges shapes,
     not exact positions. Deterministic for a seed on a given machine.
@@ -280,13 +280,12 @@ def held_out_at_random(n: int = 200, draws: int = 20, seed: int = 0,
     hold; the few draws that do are drawn again. On the course machine, real digits drawn at
     random score 2.23x, 2.16x and 1.98x what evenly mixed ones score (n = 200, 20 draws, seeds 0,
     1 and 2), and 2.05x and 2.10x at n = 150 and 200 with 100 draws; a perfect copy of the
-    training digits (:class:`~artlab.gan.models.Memoriser`) scores about the same at those sizes.
+    training digits (:class:`~artlab.painters.copies.Memoriser`) scores about the same at those sizes.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= 240 or n % 10:
         raise ArgumentError("held_out_at_random(n)", expected="a multiple of 10 from 10 to 240 (the 360 test "
                             "digits hold 35 to 37 of each digit)", got=n)
-    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
-        raise ArgumentError("held_out_at_random(draws)", expected="a whole number of samples >= 1", got=draws)
+    whole_number(draws, "held_out_at_random(draws)", unit="samples")
     classifier = classifier or digit_classifier()
     test = digits(16, "test")
     feats = features(test.images, classifier)                                   # (360, 64)
