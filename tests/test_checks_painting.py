@@ -6,12 +6,12 @@ import scipy.linalg
 import torch
 from torch import nn
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
+from artlab.checks import CheckFailed, NOT_IMPLEMENTED
 from artlab.checks.painting import (check_conv_transpose_output_size, check_dcgan_init, check_frechet_distance,
                                     check_gradient_penalty, check_slerp)
+from artlab.gan.dcgan import conv_transpose_output_size, dcgan_init
 from artlab.gan.latent import lerp, slerp
 from artlab.gan.losses import gradient_penalty
-from artlab.gan.models import conv_transpose_output_size, dcgan_init
 from artlab.gan.quality import frechet_distance
 
 

@@ -8,7 +8,7 @@ import torch  # noqa: E402
 
 from artlab.data.toy import ring  # noqa: E402
 from artlab.errors import ArgumentError  # noqa: E402
-from artlab.gan.train import Snapshot  # noqa: E402
+from artlab.gan.train import Snapshot
 from artlab.viz.widgets import replay_toy, snapshot_slider  # noqa: E402
 
 
