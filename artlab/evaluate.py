@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody
+from artlab.music.melody import REST, Melody
 from artlab.music.metrics import in_key_share, notes_per_bar, pitch_range, repetition, sounding_pitches
 
 __all__ = ["MELODY_FEATURES", "step_share", "melody_features", "image_features", "detection_accuracy",

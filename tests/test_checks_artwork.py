@@ -5,7 +5,7 @@ import pytest
 from artlab.checks import CheckFailed
 from artlab.checks.artwork import check_detection_accuracy, check_step_share
 from artlab.evaluate import detection_accuracy, step_share
-from artlab.music.encoding import REST
+from artlab.music.melody import REST
 
 
 def test_reference_answers_pass(capsys):

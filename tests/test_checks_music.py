@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
+from artlab.checks import CheckFailed, NOT_IMPLEMENTED
 from artlab.checks.music import (check_bigram_nll, check_melody_to_tokens, check_softmax_with_temperature,
                                  check_tokens_to_melody, check_top_p_filter, check_training_step)
-from artlab.music.encoding import REST, Melody, pitch_name
+from artlab.music.melody import Melody, REST, pitch_name
 from artlab.music.ngram import bigram_nll
 from artlab.music.sample import softmax_with_temperature, top_p_filter
 from artlab.music.train import training_step
@@ -46,7 +46,7 @@ CASES = [
     (check_softmax_with_temperature, softmax_with_temperature),
     (check_top_p_filter, top_p_filter),
     (check_bigram_nll, bigram_nll),
-    (check_training_step, lambda model, optimizer, tokens: training_step(model, optimizer, tokens, clip=None)),
+    (check_training_step, lambda model, optimizer, tokens: training_step(model, optimizer, tokens, max_grad_norm=None)),
 ]
 
 
@@ -156,4 +156,4 @@ def test_training_step_mistakes():
     fails(check_training_step, no_zero_grad, "two steps equal two clean SGD steps")
     fails(check_training_step, with_padding, "the loss is the mean cross-entropy of next tokens, ignoring <pad>")
     fails(check_training_step, no_step, "updates the model's parameters")
-    fails(check_training_step, lambda m, o, t: torch.tensor(training_step(m, o, t, clip=None)), "returns the loss as a Python float")
+    fails(check_training_step, lambda m, o, t: torch.tensor(training_step(m, o, t, max_grad_norm=None)), "returns the loss as a Python float")

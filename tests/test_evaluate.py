@@ -8,7 +8,7 @@ from artlab.errors import ArgumentError
 from artlab.evaluate import (MELODY_FEATURES, detection_accuracy, image_features, melody_features,
                              real_or_generated, step_share)
 from artlab.music.corpus import load_corpus
-from artlab.music.encoding import REST, Melody
+from artlab.music.melody import Melody, REST
 
 
 def test_step_share_counts_steps_and_repeats_and_skips_rests():

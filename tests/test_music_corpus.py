@@ -3,9 +3,14 @@
 import pytest
 
 from artlab.errors import ArgumentError, DataError
-from artlab.music.corpus import (COLLECTIONS, DATASET_PATH, SPLITS, group_tunes, load_corpus, load_melodies,
-                                 load_melody, melody_from_text, normalise_key, normalising_shift, transpositions, verify)
-from artlab.music.encoding import KEYS, REST, Melody, Vocabulary
+from artlab.music.corpus import COLLECTIONS, DATASET_PATH, SPLITS, load_corpus
+from artlab.music.files import load_melodies, load_melody, melody_from_text
+from artlab.music.melody import KEYS, Melody, REST, normalise_key, normalising_shift, transpositions
+from artlab.music.tokens import Vocabulary
+from conftest import build_corpus_tool
+
+group_tunes = build_corpus_tool().group_tunes
+verify = build_corpus_tool().verify
 from artlab.music.metrics import CopyIndex
 
 

@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from artlab.music.encoding import REST, Melody, Vocabulary, encode_melodies
+from artlab.music.lstm import LSTMComposer, LSTMConfig
+from artlab.music.melody import Melody, REST
 from artlab.music.metrics import (CopyIndex, NLLReport, compare_to_corpus, describe, evaluate_nll,
                                   histogram_distance, in_key_share, notes_per_bar, perplexity,
-                                  pitch_class_histogram, pitch_range, report_from_token_nll, repetition,
+                                  pitch_class_histogram, pitch_range, repetition, report_from_token_nll,
                                   sequence_nll)
-from artlab.music.models import LSTMComposer, LSTMConfig
+from artlab.music.tokens import Vocabulary, encode_melodies
 
 VOCAB = Vocabulary()
 SCALE = Melody((60, 62, 64, 65, 67, 69, 71, 72), (1,) * 8)

@@ -5,9 +5,9 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
-from artlab.music.encoding import Vocabulary  # noqa: E402
-from artlab.music.models import LSTMComposer, LSTMConfig  # noqa: E402
+from artlab.music.lstm import LSTMComposer, LSTMConfig
 from artlab.music.panel import ComposePanel  # noqa: E402
+from artlab.music.tokens import Vocabulary
 
 VOCAB = Vocabulary()
 

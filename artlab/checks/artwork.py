@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 
 from artlab.checks import Checker
-from artlab.music.encoding import REST, Melody
+from artlab.music.melody import REST, Melody
 
 __all__ = ["check_step_share", "check_detection_accuracy"]
 

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from artlab.checks import Checker
-from artlab.music.encoding import REST, Melody, Vocabulary
+from artlab.music.melody import REST, Melody
+from artlab.music.tokens import Vocabulary
 
 __all__ = ["check_melody_to_tokens", "check_tokens_to_melody", "check_softmax_with_temperature",
            "check_top_p_filter", "check_bigram_nll", "check_training_step"]

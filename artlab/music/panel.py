@@ -13,7 +13,8 @@ button, so code (and the tests) can press it.
 from __future__ import annotations
 
 from artlab.errors import ArtlabError
-from artlab.music.encoding import Melody, Vocabulary
+from artlab.music.melody import Melody
+from artlab.music.tokens import Vocabulary
 from artlab.music.sample import compose, continue_motif
 
 __all__ = ["ComposePanel"]
