@@ -1,6 +1,6 @@
 """Image-GAN benchmark: the recipes lessons 03-04 train in full mode, measured the way lesson 04 scores them.
 
-For each recipe of ``artlab.gan.painters`` at its full-mode budget (DCGAN, the self-conditioned
+For each recipe of ``artlab.painters.gan`` at its full-mode budget (DCGAN, the self-conditioned
 DCGAN, the conditional DCGAN and WGAN-GP on 16x16 digits, DCGAN on the 32x32 Mondrian paintings)
 prints the wall seconds, steps per second, and the scorecard of ``score_digits``: the mean over
 20 batches of 360 paintings (noise seeds EVAL_SEED, EVAL_SEED + 1, ...) of the Fréchet digit
@@ -10,7 +10,7 @@ requested-label accuracy of the conditional GAN, and for paintings the share tha
 rule. The baseline, the fully connected GAN, trains for as many *seconds* as each DCGAN: its step
 count is that DCGAN's times the ratio of their speeds, both measured just before (300 steps each),
 so the load of the machine cancels out. A perfect painter, which paints a random training digit
-for each noise vector (``artlab.gan.models.Memoriser``), is scored the same way: the best any
+for each noise vector (``artlab.painters.copies.Memoriser``), is scored the same way: the best any
 painter that draws its digits at random can expect; and real test digits drawn with a random mix
 (``artlab.gan.quality.held_out_at_random``, 200 at a time) show that real digits drawn that way
 score about as far above the balanced floor.
@@ -35,6 +35,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("ARTLAB_PROGRESS", "0")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _report import Report  # noqa: E402
 
 # checkpoint names as lessons 03-04 write them (notebooks/outputs/painters/)
 RUNS = (("DCGAN", "digits", "dcgan_digits.pt"), ("self-conditioned DCGAN", "digits", "self_conditioned_digits.pt"),
@@ -45,7 +48,7 @@ RUNS = (("DCGAN", "digits", "dcgan_digits.pt"), ("self-conditioned DCGAN", "digi
 
 def speed(recipe, images, steps: int = 300) -> float:
     """Steps per second of a short run of ``recipe`` (one thread)."""
-    from artlab.gan.painters import train_painter
+    from artlab.painters.gan import train_painter
 
     run = train_painter(recipe.with_train(steps=steps), images, seed=99)
     return steps / run.seconds
@@ -63,10 +66,13 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     import artlab
     from artlab.data.images import digits, mondrian, style_rule
-    from artlab.gan.painters import (EVAL_DRAWS, EVAL_SAMPLES, conditional_dcgan, dc_gan, fc_gan, for_images, paint,
-                                     score_digits, self_conditioned_dcgan, train_or_load, wgan_gp)
-    from artlab.gan.models import Memoriser
     from artlab.gan.quality import digit_quality, held_out_at_random
+    from artlab.painters import Memoriser, paint
+    from artlab.painters.gan import (conditional_dcgan, dc_gan, fc_gan, for_images, self_conditioned_dcgan,
+                                     train_or_load, wgan_gp)
+    from artlab.painters.scoring import EVAL_DRAWS, EVAL_SAMPLES, score_digits
+
+    report = Report("gan_images", "Lessons 03-04: the image GANs on digits and paintings", write=not args.steps)
 
     train, test = digits(16, "train"), digits(16, "test")
     paintings = mondrian(2_000, 32, seed=0)
@@ -85,7 +91,7 @@ def main(argv=None) -> int:
         recipe, images = recipes[file]
         run = train_or_load(recipe, images, folder / file)
         runs[file] = run
-        print(f"  {name} on {data}: {run.result.step} steps, {run.seconds:.0f} s"
+        print(f"  {name} on {data}: {run.result.steps} steps, {run.seconds:.0f} s"
               + (" (loaded)" if run.loaded else ""), flush=True)
 
     # the baseline at each DCGAN's wall time: its steps times the speed ratio, measured back to back
@@ -94,7 +100,7 @@ def main(argv=None) -> int:
     for file, recipe in (("dcgan_digits.pt", dc_gan()), ("self_conditioned_digits.pt", self_conditioned_dcgan())):
         dc = runs[file]
         fc_speed, dc_speed = speed(fc_gan(), train, probe), speed(recipe, train, probe)
-        fc_steps = round(dc.result.step * fc_speed / dc_speed)
+        fc_steps = round(dc.result.steps * fc_speed / dc_speed)
         print(f"  speeds just now: fully connected {fc_speed:.1f}, {recipe.name} {dc_speed:.1f} steps/s "
               f"-> its baseline trains {fc_steps} steps", flush=True)
         baselines[file] = train_or_load(fc_gan(steps=fc_steps), train, folder / f"fc_digits_{fc_steps}.pt")
@@ -116,7 +122,7 @@ def main(argv=None) -> int:
         scores[name] = score
         q = score.quality
         asked = f"{score.accuracy:.1%}" if score.accuracy is not None else ""
-        rows.append(f"| {name} | {data} | {run.result.step:,} | {run.seconds:.0f} | {run.steps_per_second:.1f} | "
+        rows.append(f"| {name} | {data} | {run.result.steps:,} | {run.seconds:.0f} | {run.steps_per_second:.1f} | "
                     f"{q.fdd:.1f} ({q.floor:.1f}) | {q.fdd / q.floor:.2f} | {q.classes}/10 | {q.class_kl:.3f} | "
                     f"{q.confident:.0%} | {asked} | |")
     rows.append(f"| real test digits (the floor: 36 of each digit) | digits | | | | {floor.fdd:.1f} ({floor.floor:.1f}) | 1.0 | "
@@ -127,9 +133,9 @@ def main(argv=None) -> int:
                 f"{p.fdd / p.floor:.2f} | {p.classes}/10 | {p.class_kl:.3f} | {p.confident:.0%} | | |")
     art = runs["dcgan_mondrian.pt"]
     report = style_rule(paint(art.generator, 500))
-    rows.append(f"| DCGAN | paintings | {art.result.step:,} | {art.seconds:.0f} | {art.steps_per_second:.1f} | | | | | | | "
+    rows.append(f"| DCGAN | paintings | {art.result.steps:,} | {art.seconds:.0f} | {art.steps_per_second:.1f} | | | | | | | "
                 f"{report.obeys:.0%} (palette {report.palette_fidelity:.0%}, lines {report.has_lines:.0%}) |")
-    print("\n" + "\n".join(rows))
+    report.text("\n".join(rows))
 
     # The floor's 360 test digits hold 36 of each digit; an unconditional painter's class mix is
     # random. How much does that alone cost? The conditional generator, asked for a balanced and
@@ -137,17 +143,17 @@ def main(argv=None) -> int:
     painter = runs["conditional_digits.pt"].generator
     mixes = {"36 of each digit": scores["conditional DCGAN"].quality,
              "a random mix": score_digits(painter, mix="random").quality}
-    print("\nThe class mix alone (conditional DCGAN, mean of "
+    report.text("The class mix alone (conditional DCGAN, mean of "
           f"{EVAL_DRAWS} batches): " + "; ".join(f"{mix}: FDD {q.fdd:.1f} ({q.fdd / q.floor:.2f}x the floor)"
                                              for mix, q in mixes.items()))
 
     low, high = perfect.fdd_range
-    print(f"A perfect painter, which paints a random training digit for each noise vector (Memoriser), scores "
+    report.text(f"A perfect painter, which paints a random training digit for each noise vector (Memoriser), scores "
           f"{p.fdd / p.floor:.2f}x the floor ({low / p.floor:.2f}x to {high / p.floor:.2f}x over the batches): the "
           f"2x goal leaves {2 * p.floor / p.fdd:.2f}x of a perfect copy's FDD. Each DCGAN against it: "
           + "; ".join(f"{name} {scores[name].quality.fdd / p.fdd:.2f}x" for name in ("DCGAN", "self-conditioned DCGAN")))
     drawn = held_out_at_random(200)
-    print(f"Real test digits the networks never saw, {drawn.n} at a time (mean of {drawn.draws} samples): a random mix "
+    report.text(f"Real test digits the networks never saw, {drawn.n} at a time (mean of {drawn.draws} samples): a random mix "
           f"scores {drawn.random_mix:.1f}, {drawn.ratio:.2f}x an even mix ({drawn.balanced:.1f}), as the perfect copy does.")
 
     conditional = scores["conditional DCGAN"]
@@ -164,11 +170,12 @@ def main(argv=None) -> int:
              d.fdd < f.fdd and d.classes >= f.classes and d.class_kl < f.class_kl and d.confident > f.confident)]
     goals.append((f"conditional DCGAN paints the requested digit: {conditional.accuracy:.1%} >= 90%",
                   conditional.accuracy >= 0.9))
+    report.text(f"Each score is the mean of {EVAL_DRAWS} batches of {EVAL_SAMPLES} paintings; wall seconds grow when "
+                "other programs share the CPU.")
     print("\nGoals:")
     for text, met in goals:
-        print(f"  [{'met' if met else 'NOT met'}] {text}")
-    print(f"(each score: the mean of {EVAL_DRAWS} batches of {EVAL_SAMPLES} paintings; wall seconds grow when other "
-          "programs share the CPU)")
+        report.goal(met, text)
+    report.write()
     return 0
 
 
