@@ -286,8 +286,8 @@ def grade_solution(solution: dict, name: str = "notebook.ipynb") -> dict:
     * a cell calling ``check_<name>(...)``: ``grade: true``, ``locked: true``,
       :data:`POINTS` per call, grade_id ``<stem>-check_<name>``, and the hidden-test
       block rewritten as the same calls with ``hidden=True``;
-    * a cell importing from ``artlab.checks``: locked read-only (nbgrader restores it
-      before grading);
+    * the cell importing from ``artlab.checks``: locked read-only, grade_id
+      ``<stem>-imports`` (nbgrader restores it before grading);
     * every other cell: no nbgrader metadata.
     """
     graded = json.loads(json.dumps(solution))
@@ -315,12 +315,13 @@ def grade_solution(solution: dict, name: str = "notebook.ipynb") -> dict:
                 meta = _meta(f"{stem}-{calls[0].func.id}", grade=True, solution=False, locked=True,
                              points=POINTS * len(calls))
             elif _imports_checks(visible):
-                meta = _meta(f"{stem}-imports-{_digest(visible)}", grade=False, solution=False, locked=True)
+                meta = _meta(f"{stem}-imports", grade=False, solution=False, locked=True)
         if meta is not None:
             if meta["grade_id"] in ids:
                 raise ArgumentError(where, expected=f"one cell per grade_id, and {meta['grade_id']!r} is "
                                     f"already cell {ids[meta['grade_id']]}'s", got=meta["grade_id"],
-                                    hint="Give each exercise function its own name and its own check cell.")
+                                    hint="Import the checks in one cell, and give each exercise function its own "
+                                         "name and its own check cell.")
             ids[meta["grade_id"]] = index
             metadata["nbgrader"] = meta
     return graded
@@ -487,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "stale":
         stale = stale_exercises()
-        print("\n".join(stale) if stale else "exercises/ is up to date")
+        print("\n".join(stale) if stale else "solutions/ and exercises/ are up to date")
         return 1 if stale else 0
     if args.command == "check-exercises":
         paths = args.paths or sorted((repo_root() / "exercises").glob("*.ipynb"))

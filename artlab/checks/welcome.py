@@ -92,7 +92,8 @@ def check_from_tanh_range(from_tanh_range, *, hidden: bool = False) -> None:
         c.expect(len(wrong) == 0, "undoes to_tanh_range exactly for every pixel value 0..255",
                  input="to_tanh_range(torch.arange(256))", expected="0, 1, ..., 255",
                  got=f"{len(wrong)} values off, first at pixel {wrong[:1].tolist()}",
-                 hint="floating point gives 63.99999 for 64; converting to an integer type cuts off the fraction.",
+                 hint="floating point gives values such as 0.99999 for 1; converting to an integer type cuts "
+                      "off the fraction.",
                  answer="round to the nearest whole number before converting: ((x + 1) * 127.5).round().to(torch.uint8).")
 
         outside = torch.tensor([-1.7, 1.3])
