@@ -8,20 +8,35 @@ nbgrader's markers, inside a function::
         return pixels.float() / 127.5 - 1
         ### END SOLUTION
 
-and ``python -m artlab.course exercises`` (``make exercises``) writes ``exercises/``
-with each marked block replaced by a stub::
+and ``python -m artlab.course exercises`` (``make exercises``) does two things:
+
+* it writes nbgrader's cell metadata into the solutions (:func:`grade_solution`), derived
+  from the cells' contents only, so it can run again after any edit: a solution cell gets
+  ``solution: true`` and the id ``<notebook>-<function>``; a cell that calls
+  ``check_<name>(...)`` becomes a locked autograded test cell worth :data:`POINTS` per
+  call, id ``<notebook>-check_<name>``, and gets hidden tests, the same calls with
+  ``hidden=True`` between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``; a cell
+  that imports the checks is locked read-only, so a submission cannot swap them;
+* it writes ``exercises/`` (:func:`make_exercise`) with each solution block replaced by
+  a stub::
 
         # YOUR CODE HERE
         raise NotImplementedError()
 
-(in a Markdown cell the block becomes ``YOUR ANSWER HERE``). A test fails when
-``exercises/`` is out of date, and ``python -m artlab.course check-exercises``
+  (in a Markdown cell the block becomes ``YOUR ANSWER HERE``), hidden tests removed and
+  no nbgrader metadata: exactly what ``nbgrader generate_assignment`` releases, up to
+  that metadata.
+
+A test fails when ``exercises/`` or the solutions' metadata is out of date, another runs
+nbgrader itself on the solutions, and ``python -m artlab.course check-exercises``
 runs every exercise as a learner first meets it: each check must say "not
 implemented yet" and no other cell may fail.
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import hashlib
 import json
 import os
 import re
@@ -32,7 +47,8 @@ from typing import Sequence
 
 from artlab.errors import ArgumentError
 
-__all__ = ["Lesson", "LESSONS", "course_map", "readme_map", "update_readme", "make_exercise", "write_exercises",
+__all__ = ["Lesson", "LESSONS", "course_map", "readme_map", "update_readme", "grade_solution", "make_exercise",
+           "write_exercises",
            "stale_exercises", "run_exercise", "repo_root"]
 
 BEGIN = "### BEGIN SOLUTION"
@@ -40,6 +56,11 @@ END = "### END SOLUTION"
 CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 ANSWER_STUB = "YOUR ANSWER HERE"
 CHECK_CALL = re.compile(r"\bcheck_\w+\(")
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+SCHEMA_VERSION = 3   # nbgrader's cell metadata schema (nbgrader 0.9)
+POINTS = 1           # per check call in an autograded test cell
+WRITTEN_POINTS = 1   # per written (Markdown) answer, graded by hand
 
 
 @dataclass(frozen=True)
@@ -207,19 +228,165 @@ def _strip_markdown(lines: list[str], where: str) -> list[str]:
     return out
 
 
+def _strip_hidden(lines: list[str], where: str) -> list[str]:
+    """*lines* without the hidden-test blocks (markers included), as nbgrader releases them."""
+    out: list[str] = []
+    inside = False
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped == HIDDEN_BEGIN:
+            if inside:
+                raise ArgumentError(where, expected=f"{HIDDEN_END} before the next {HIDDEN_BEGIN}",
+                                    got=f"<line {number}>")
+            inside = True
+        elif stripped == HIDDEN_END:
+            if not inside:
+                raise ArgumentError(where, expected=f"{HIDDEN_BEGIN} before {HIDDEN_END}", got=f"<line {number}>")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ArgumentError(where, expected=f"{HIDDEN_END} to close {HIDDEN_BEGIN}", got="<the end of the cell>")
+    return out
+
+
+def _set_source(cell: dict, lines: list[str]) -> None:
+    cell["source"] = "\n".join(lines).splitlines(keepends=True)
+
+
+# --- nbgrader's metadata, derived from the cells ----------------------------------------------
+
+def _has_solution(lines: list[str]) -> bool:
+    return any(line.strip() == BEGIN for line in lines)
+
+
+def _solution_function(lines: list[str], where: str) -> str:
+    """The name of the function whose body holds the cell's first solution block."""
+    first = next(i for i, line in enumerate(lines) if line.strip() == BEGIN)
+    indent = len(lines[first]) - len(lines[first].lstrip())
+    for line in reversed(lines[:first]):
+        match = re.match(r"(\s*)(?:async\s+)?def\s+(\w+)\s*\(", line)
+        if match and len(match.group(1)) < indent:
+            return match.group(2)
+    raise ArgumentError(where, expected=f"{BEGIN} inside a `def` (its name becomes nbgrader's grade_id)",
+                        got="<no def above the marker>",
+                        hint="Put the solution code in a function body.")
+
+
+def _check_calls(source: str, where: str) -> list[ast.Call]:
+    """The top-level ``check_...(...)`` calls of a cell, in order."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise ArgumentError(where, expected="a check cell that is valid Python", got=f"<{error.msg}, line {error.lineno}>",
+                            hint="Fix the cell, then run `make exercises` again.") from None
+    calls = []
+    for node in tree.body:
+        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name) and node.value.func.id.startswith("check_")):
+            calls.append(node.value)
+    return calls
+
+
+def _hidden_call(call: ast.Call, source: str) -> str:
+    """The same check call with ``hidden=True``: the cases the released notebook does not show."""
+    parts = [ast.get_source_segment(source, a) for a in call.args]
+    parts += [ast.get_source_segment(source, k) for k in call.keywords if k.arg != "hidden"]
+    return f"{call.func.id}({', '.join(parts + ['hidden=True'])})"
+
+
+def _meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA_VERSION,
+            "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _imports_checks(source: str) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.ImportFrom) and (node.module or "").startswith("artlab.checks")
+               for node in ast.walk(tree))
+
+
+def grade_solution(solution: dict, name: str = "notebook.ipynb") -> dict:
+    """The solution notebook with nbgrader's cell metadata and hidden tests written in.
+
+    Everything is derived from the cells' contents and the notebook's *name*, never from
+    cell positions, so running it again on its own output changes nothing:
+
+    * a code cell with a solution block: ``solution: true``, grade_id ``<stem>-<function>``;
+    * a Markdown cell with a solution block: a written answer, graded by hand
+      (``grade`` and ``solution``, :data:`WRITTEN_POINTS`), grade_id from its prompt;
+    * a cell calling ``check_<name>(...)``: ``grade: true``, ``locked: true``,
+      :data:`POINTS` per call, grade_id ``<stem>-check_<name>``, and the hidden-test
+      block rewritten as the same calls with ``hidden=True``;
+    * the cell importing from ``artlab.checks``: locked read-only, grade_id
+      ``<stem>-imports`` (nbgrader restores it before grading);
+    * every other cell: no nbgrader metadata.
+    """
+    graded = json.loads(json.dumps(solution))
+    stem = Path(name).stem
+    ids: dict[str, int] = {}
+    for index, cell in enumerate(graded["cells"]):
+        where = f"{name}, cell {index}"
+        metadata = cell.setdefault("metadata", {})
+        metadata.pop("nbgrader", None)
+        lines = _source_lines(cell)
+        meta = None
+        if cell["cell_type"] == "code" and _has_solution(lines):
+            _strip_code(lines, where)  # refuses malformed markers
+            meta = _meta(f"{stem}-{_solution_function(lines, where)}", grade=False, solution=True, locked=False)
+        elif cell["cell_type"] == "markdown" and _has_solution(lines):
+            prompt = "\n".join(_strip_markdown(lines, where))
+            meta = _meta(f"{stem}-answer-{_digest(prompt)}", grade=True, solution=True, locked=False,
+                         points=WRITTEN_POINTS)
+        elif cell["cell_type"] == "code":
+            visible = "\n".join(_strip_hidden(lines, where)).rstrip()
+            calls = _check_calls(visible, where) if CHECK_CALL.search(visible) else []
+            if calls:
+                hidden = [_hidden_call(call, visible) for call in calls]
+                _set_source(cell, [visible, HIDDEN_BEGIN, *hidden, HIDDEN_END])
+                meta = _meta(f"{stem}-{calls[0].func.id}", grade=True, solution=False, locked=True,
+                             points=POINTS * len(calls))
+            elif _imports_checks(visible):
+                meta = _meta(f"{stem}-imports", grade=False, solution=False, locked=True)
+        if meta is not None:
+            if meta["grade_id"] in ids:
+                raise ArgumentError(where, expected=f"one cell per grade_id, and {meta['grade_id']!r} is "
+                                    f"already cell {ids[meta['grade_id']]}'s", got=meta["grade_id"],
+                                    hint="Import the checks in one cell, and give each exercise function its own "
+                                         "name and its own check cell.")
+            ids[meta["grade_id"]] = index
+            metadata["nbgrader"] = meta
+    return graded
+
+
 def make_exercise(solution: dict, name: str = "notebook") -> dict:
-    """The exercise version of a solution notebook (a dict in nbformat 4)."""
+    """The exercise version of a solution notebook (a dict in nbformat 4).
+
+    Solution blocks become stubs, hidden tests go, outputs are cleared and nbgrader's
+    metadata is dropped: what ``nbgrader generate_assignment`` releases, less its metadata.
+    """
     exercise = json.loads(json.dumps(solution))
     for index, cell in enumerate(exercise["cells"]):
         where = f"{name}, cell {index}"
         lines = _source_lines(cell)
+        cell.get("metadata", {}).pop("nbgrader", None)
         if cell["cell_type"] == "code":
-            lines = _strip_code(lines, where)
+            lines = _strip_hidden(_strip_code(lines, where), where)
             cell["outputs"] = []
             cell["execution_count"] = None
         elif cell["cell_type"] == "markdown":
             lines = _strip_markdown(lines, where)
-        cell["source"] = "\n".join(lines).splitlines(keepends=True)
+        _set_source(cell, lines)
     return exercise
 
 
@@ -229,13 +396,16 @@ def _dump(notebook: dict) -> str:
 
 
 def stale_exercises(root: Path | None = None) -> list[str]:
-    """Names of exercise notebooks that differ from what their solution generates."""
+    """Names of notebooks out of date: a solution whose nbgrader metadata is not what
+    :func:`grade_solution` writes, or an exercise that differs from what its solution generates."""
     root = root or repo_root()
     stale = []
     for solution in sorted((root / "solutions").glob("*.ipynb")):
         target = root / "exercises" / solution.name
-        expected = _dump(make_exercise(json.loads(solution.read_text()), solution.name))
-        if not target.is_file() or target.read_text() != expected:
+        source = json.loads(solution.read_text())
+        graded = grade_solution(source, solution.name)
+        expected = _dump(make_exercise(graded, solution.name))
+        if graded != source or not target.is_file() or target.read_text() != expected:
             stale.append(solution.name)
     for exercise in sorted((root / "exercises").glob("*.ipynb")):
         if not (root / "solutions" / exercise.name).is_file():
@@ -244,14 +414,25 @@ def stale_exercises(root: Path | None = None) -> list[str]:
 
 
 def write_exercises(root: Path | None = None) -> list[Path]:
-    """(Re)write ``exercises/`` from ``solutions/``; remove exercises without a solution."""
+    """Write nbgrader's metadata into ``solutions/`` and (re)write ``exercises/`` from them.
+
+    A solution file is rewritten only when its metadata or hidden tests change; exercises
+    without a solution are removed. Returns the files written.
+    """
     root = root or repo_root()
     (root / "exercises").mkdir(exist_ok=True)
     written = []
     for solution in sorted((root / "solutions").glob("*.ipynb")):
+        source = json.loads(solution.read_text())
+        graded = grade_solution(source, solution.name)
+        if graded != source:
+            solution.write_text(_dump(graded))
+            written.append(solution)
         target = root / "exercises" / solution.name
-        target.write_text(_dump(make_exercise(json.loads(solution.read_text()), solution.name)))
-        written.append(target)
+        text = _dump(make_exercise(graded, solution.name))
+        if not target.is_file() or target.read_text() != text:
+            target.write_text(text)
+            written.append(target)
     for exercise in (root / "exercises").glob("*.ipynb"):
         if not (root / "solutions" / exercise.name).is_file():
             exercise.unlink()
@@ -334,7 +515,7 @@ def _check_exercises(paths: Sequence[Path]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m artlab.course", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("exercises", help="regenerate exercises/ from solutions/")
+    commands.add_parser("exercises", help="write nbgrader metadata into solutions/ and regenerate exercises/")
     commands.add_parser("stale", help="list exercises that are out of date (exit 1 if any)")
     run = commands.add_parser("check-exercises", help="run exercises with their stubs (fast mode)")
     run.add_argument("paths", nargs="*", type=Path, help="exercise notebooks (default: all)")
@@ -342,12 +523,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("readme", help="write the course map into README.md")
     args = parser.parse_args(argv)
     if args.command == "exercises":
-        for path in write_exercises():
+        written = write_exercises()
+        for path in written:
             print(f"wrote {path.relative_to(repo_root())}")
+        if not written:
+            print("solutions/ and exercises/ are up to date")
         return 0
     if args.command == "stale":
         stale = stale_exercises()
-        print("\n".join(stale) if stale else "exercises/ is up to date")
+        print("\n".join(stale) if stale else "solutions/ and exercises/ are up to date")
         return 1 if stale else 0
     if args.command == "check-exercises":
         paths = args.paths or sorted((repo_root() / "exercises").glob("*.ipynb"))

@@ -100,8 +100,13 @@ def _mps_available() -> bool:
 
 
 def is_fast() -> bool:
-    """True when ``ARTLAB_FAST`` is set to 1/true/yes/on (read at every call)."""
-    return _env_flag("ARTLAB_FAST", default=False)
+    """True when ``ARTLAB_FAST`` is set to 1/true/yes/on (read at every call).
+
+    Unset, it is on while nbgrader executes a notebook (``NBGRADER_EXECUTION`` set by
+    ``nbgrader autograde`` or ``validate``), so grading runs the fast sizes;
+    ``ARTLAB_FAST=0`` turns it off there too.
+    """
+    return _env_flag("ARTLAB_FAST", default=bool(os.environ.get("NBGRADER_EXECUTION", "").strip()))
 
 
 def budget(*, full: T, fast: T) -> T:

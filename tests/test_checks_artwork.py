@@ -2,10 +2,16 @@
 import numpy as np
 import pytest
 
-from artlab.checks import CheckFailed
+from artlab.checks import CheckFailed, reset_hints
 from artlab.checks.artwork import check_detection_accuracy, check_step_share
 from artlab.evaluate import detection_accuracy, step_share
 from artlab.music.melody import REST
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def test_reference_answers_pass(capsys):

@@ -4,9 +4,15 @@ import math
 import pytest
 import torch
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
 from artlab.checks.attention import check_causal_mask, check_positional_encoding, check_scaled_dot_product_attention
 from artlab.music.transformer import causal_mask, positional_encoding, scaled_dot_product_attention
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args, **kwargs):
@@ -50,7 +56,7 @@ def fails(check, answer, prop, hint=None):
 
 def test_mask_off_by_one_hides_the_diagonal():
     fails(check_causal_mask, lambda T: torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1),
-          "every position may look at itself", "j <= i")
+          "every position may look at itself", "t itself included")
 
 
 def test_mask_transposed_looks_ahead():
@@ -85,7 +91,7 @@ def attention(q, k, v, mask=None, *, scale=None, dim=-1, fill=float("-inf"), aft
 
 def test_attention_without_the_square_root_is_named():
     fails(check_scaled_dot_product_attention, lambda q, k, v, mask=None: attention(q, k, v, mask, scale=1.0),
-          "equals softmax(Q Kᵀ / √d) V without a mask", "divide the scores by √d")
+          "equals softmax(Q Kᵀ / √d) V without a mask", "the scores are not scaled")
 
 
 def test_attention_divided_by_d_fails():
@@ -140,12 +146,12 @@ def pe(T, d, *, swap=False, rate=2, base=10000.0):
 
 def test_sin_and_cos_swapped_is_named():
     fails(check_positional_encoding, lambda T, d: pe(T, d, swap=True), "position 0 is (sin 0, cos 0",
-          "sin goes in the even columns")
+          "sin and cos are swapped")
 
 
 def test_exponent_counting_every_column_is_named():
     fails(check_positional_encoding, lambda T, d: pe(T, d, rate=1), "every entry follows the formula",
-          "the exponent counts even columns")
+          "the exponent counts pairs of columns")
 
 
 def test_other_base_fails():

@@ -4,12 +4,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
 from artlab.checks.gan import (check_d_step, check_generator_loss_non_saturating, check_modes_covered,
                                check_optimal_discriminator)
 from artlab.gan import theory
 from artlab.gan.losses import generator_loss_non_saturating
 from artlab.gan.metrics import modes_covered
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args):

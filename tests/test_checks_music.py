@@ -6,13 +6,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from artlab.checks import CheckFailed, NOT_IMPLEMENTED
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
 from artlab.checks.music import (check_bigram_nll, check_melody_to_tokens, check_softmax_with_temperature,
                                  check_tokens_to_melody, check_top_p_filter, check_training_step)
 from artlab.music.melody import Melody, REST, pitch_name
 from artlab.music.ngram import bigram_nll
 from artlab.music.sample import softmax_with_temperature, top_p_filter
 from artlab.music.train import training_step
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args, **kwargs):

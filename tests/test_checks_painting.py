@@ -6,13 +6,19 @@ import scipy.linalg
 import torch
 from torch import nn
 
-from artlab.checks import CheckFailed, NOT_IMPLEMENTED
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
 from artlab.checks.painting import (check_conv_transpose_output_size, check_dcgan_init, check_frechet_distance,
                                     check_gradient_penalty, check_slerp)
 from artlab.gan.dcgan import conv_transpose_output_size, dcgan_init
 from artlab.gan.latent import lerp, slerp
 from artlab.gan.losses import gradient_penalty
 from artlab.gan.quality import frechet_distance
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args):
@@ -137,8 +143,14 @@ def test_typical_mistakes_fail_on_the_named_property(check, prop, wrong):
 
 
 def test_a_swapped_interpolation_gets_its_own_hint():
-    with pytest.raises(CheckFailed, match="eps weighs the real image"):
-        check_gradient_penalty(penalty_with(swap=True))
+    failures = []
+    for _ in range(3):
+        with pytest.raises(CheckFailed) as failure:
+            check_gradient_penalty(penalty_with(swap=True))
+        failures.append(str(failure.value))
+    assert "check which of the two images eps weighs" in failures[0]
+    assert "eps weighs the real image" not in failures[0]
+    assert "answer:   eps weighs the real image" in failures[2]
 
 
 def test_the_reference_answers_pass(capsys):

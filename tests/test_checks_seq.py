@@ -2,8 +2,14 @@
 import pytest
 import torch
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
 from artlab.checks.seq import check_clip_grad_norm, check_lstm_step, check_rnn_step, check_unroll
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args):

@@ -20,22 +20,40 @@ _STEPS = {
 }
 
 
-def check_step_share(step_share) -> None:
+STEP_SHARE = ("notes = [p for p in melody.pitches if p != REST]; if len(notes) < 2: return 1.0; "
+              "moves = [abs(b - a) for a, b in zip(notes, notes[1:])]; return sum(m <= 2 for m in moves) / len(moves)")
+ACCURACY = "return float(np.mean((np.asarray(p_real) >= 0.5) == np.asarray(is_real)))"
+
+
+def check_step_share(step_share, *, hidden: bool = False) -> None:
     """``step_share(melody)``: share of moves between consecutive notes (rests skipped) of <= 2 semitones."""
-    with Checker("step_share", step_share) as c:
+    with Checker("step_share", step_share, hidden=hidden) as c:
+        if hidden:
+            cases = {"rests at both ends and two in a row": (Melody((REST, 60, REST, REST, 62, 66, REST), (1,) * 7), 0.5),
+                     "a chromatic run": (Melody(tuple(range(60, 73)), (Fraction(1, 4),) * 13), 1.0),
+                     "an octave leap and back": (Melody((60, 72, 60, 61), (1, 1, 1, 1)), 1 / 3)}
+            for label, (melody, expected) in cases.items():
+                got = c.call(melody)
+                c.expect(isinstance(got, (float, int, np.floating)) and abs(float(got) - expected) < 1e-9,
+                         f"{label}: {expected:.3f}", input=melody, expected=expected, got=got,
+                         hint="drop the rests first, then look at each pair of neighbouring notes.", answer=STEP_SHARE)
+            return
         for label, (melody, expected) in _STEPS.items():
             got = c.call(melody)
             c.expect(isinstance(got, (float, int, np.floating)) and abs(float(got) - expected) < 1e-9,
                      f"{label}: {expected:.3f}", input=melody, expected=expected, got=got,
-                     hint="pair each note with the next one, after dropping rests (pitch REST = -1); "
-                     "a move counts as a step when abs(b - a) <= 2; divide by the number of moves.")
+                     hint="drop the rests first; then each note and the next one make a move, a step when it spans "
+                          "at most a whole tone.",
+                     answer="pair each note with the next one, after dropping rests (pitch REST = -1); a move is a step "
+                            "when abs(b - a) <= 2; divide by the number of moves: " + STEP_SHARE)
         for melody in (Melody((60,), (4,)), Melody((REST, 60, REST), (1, 1, 2))):
             got = c.call(melody)
             c.expect(got == 1.0, "a melody with fewer than two notes has no leaps: 1.0", input=melody,
-                     expected=1.0, got=got, hint="return 1.0 before dividing when there are no moves.")
+                     expected=1.0, got=got, hint="with no moves there is nothing to divide by: decide before dividing.",
+                     answer="return 1.0 before dividing when there are fewer than two notes.")
 
 
-def check_detection_accuracy(detection_accuracy) -> None:
+def check_detection_accuracy(detection_accuracy, *, hidden: bool = False) -> None:
     """``detection_accuracy(p_real, is_real)``: share of right decisions, deciding "real" when p >= 1/2."""
     cases = [
         ("a perfect detector", [0.9, 0.8, 0.1, 0.2], [True, True, False, False], 1.0),
@@ -44,9 +62,18 @@ def check_detection_accuracy(detection_accuracy) -> None:
         ("p = 0.5 exactly counts as 'real'", [0.5, 0.5, 0.2, 0.8], [True, True, False, True], 1.0),
         ("saying 'real' for everything on a balanced set is chance", [0.7] * 6, [True] * 3 + [False] * 3, 0.5),
     ]
-    with Checker("detection_accuracy", detection_accuracy) as c:
+    if hidden:
+        rng = np.random.default_rng(14)
+        p = rng.random(50)
+        p[:3] = 0.5
+        truth = rng.random(50) < 0.5
+        cases = [("50 random decisions, three exactly at 0.5", p.tolist(), truth.tolist(),
+                  float(np.mean((p >= 0.5) == truth))),
+                 ("a single right answer", [0.2], [False], 1.0)]
+    with Checker("detection_accuracy", detection_accuracy, hidden=hidden) as c:
         for label, p, truth, expected in cases:
             got = c.call(np.array(p), np.array(truth))
             c.expect(isinstance(got, (float, int, np.floating)) and abs(float(got) - expected) < 1e-9,
                      f"{label}: {expected:.2f}", input=(p, truth), expected=expected, got=got,
-                     hint="decide = p_real >= 0.5; accuracy = mean of (decide == is_real).")
+                     hint="first turn each probability into a decision, then count how often the decision is right.",
+                     answer="decide = p_real >= 0.5; accuracy = mean of (decide == is_real): " + ACCURACY)
