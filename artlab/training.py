@@ -47,7 +47,7 @@ from artlab.checkpoint import Checkpoint, load_checkpoint, plain, save_checkpoin
 from artlab.errors import ArgumentError, CheckpointError, TrainingError, one_of, real_number, whole_number
 from artlab.runtime import progress
 
-__all__ = ["SCHEDULES", "KINDS", "scheduled_lr", "set_lr", "Budget", "check_finite", "Progress", "KeepBest",
+__all__ = ["SCHEDULES", "KINDS", "scheduled_lr", "set_lr", "Budget", "budget_share", "check_finite", "Progress", "KeepBest",
            "History", "TrainResult", "save_run", "resume_run", "Resumed", "finished_run", "ema_update",
            "check_common"]
 
@@ -128,6 +128,7 @@ class Budget:
         self.max_seconds = max_seconds
         self.seconds_before = seconds_before
         self.started = time.perf_counter()
+        self.warm_seconds: float | None = None  # when the warm-up ended (see spent)
 
     @property
     def seconds(self) -> float:
@@ -143,11 +144,26 @@ class Budget:
         return self.max_seconds is not None and self.seconds > self.max_seconds
 
     def spent(self, step: int, warmup: int = 0) -> float:
-        """The share of the budget spent after the warm-up: the larger of the steps' and the seconds'."""
-        done = (step - warmup) / max(1, self.steps - warmup)
-        if self.max_seconds:
-            done = max(done, self.seconds / self.max_seconds)
-        return min(1.0, done)
+        """The share of the budget spent after the warm-up: the larger of the steps' share and the
+        seconds' share, both counted from the end of the warm-up (:func:`budget_share`)."""
+        if step >= warmup and self.warm_seconds is None:
+            self.warm_seconds = self.seconds
+        return budget_share(step, self.steps, warmup, self.seconds, self.max_seconds, self.warm_seconds or 0.0)
+
+
+def budget_share(step: int, steps: int, warmup: int = 0, seconds: float = 0.0, max_seconds: float | None = None,
+                 warm_seconds: float = 0.0) -> float:
+    """How much of a budget of ``steps`` steps or ``max_seconds`` seconds is spent after the warm-up:
+    max((step - warmup) / (steps - warmup), (seconds - warm_seconds) / (max_seconds - warm_seconds)), at most 1.
+
+    Both shares start at 0 when the warm-up ends (``warm_seconds`` is when it did), so a run whose
+    step budget runs out first follows the step count alone and is repeatable, while on a slow
+    machine the seconds take over and the schedule still ends when the time is up.
+    """
+    done = (step - warmup) / max(1, steps - warmup)
+    if max_seconds and seconds > warm_seconds:
+        done = max(done, (seconds - warm_seconds) / max(max_seconds - warm_seconds, 1e-9))
+    return min(1.0, done)
 
 
 def check_finite(what: str, value: float, step: int, last: Mapping[str, float] | None = None,

@@ -31,7 +31,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("ARTLAB_PROGRESS", "0")

@@ -76,6 +76,11 @@ def test_learning_rate_warms_up_then_decays_to_a_tenth_over_steps_or_seconds():
     assert lr_at(500, config) < lr_at(200, config)
     assert lr_at(200, config, seconds=100.0) == pytest.approx(1e-4)  # time is up: the end value
     assert lr_at(550, config, seconds=1.0) == pytest.approx(lr_at(550, config))
+    # the seconds count from the end of the warm-up, as the steps do: while the steps run out first,
+    # the schedule does not depend on how fast the machine is (the same seed, the same run)
+    for step, seconds in ((100, 12.0), (101, 12.05), (400, 40.0)):  # 0.05-0.1 s a step: 900 steps fit in 88 s
+        assert lr_at(step, config, seconds, warm_seconds=12.0) == lr_at(step, config)
+    assert lr_at(400, config, seconds=90.0, warm_seconds=12.0) < lr_at(400, config)  # a slow machine: time steers
 
 
 def test_training_learns_the_toy_melodies_and_checkpoints(data, tmp_path):

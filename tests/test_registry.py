@@ -1,6 +1,5 @@
 """One registry shape for painters and composers, and the seam: a new painter family works everywhere."""
 import dataclasses
-from pathlib import Path
 
 import pytest
 import torch

@@ -22,7 +22,9 @@ Around it, :func:`train_composer` uses the shared scaffold of :mod:`artlab.train
 * it returns a :class:`~artlab.training.TrainResult`, the model holding its best weights.
 
 The same seed on the same machine gives the same model as long as the step budget runs
-out before the time budget (time depends on the machine and on what else it is doing).
+out before the time budget (time depends on the machine and on what else it is doing): the
+time's share of the budget is counted from the end of the warm-up, like the steps' share, so it
+only steers the schedule when it would run out first.
 """
 from __future__ import annotations
 
@@ -39,8 +41,8 @@ from artlab.errors import ArgumentError, TrainingError, whole_number
 from artlab.music.metrics import evaluate_nll
 from artlab.music.tokens import Vocabulary
 from artlab.runtime import cpu_threads  # re-exported for lesson 07
-from artlab.training import (Budget, History, KeepBest, Progress, TrainResult, check_common, check_finite, save_run,
-                             scheduled_lr, set_lr)
+from artlab.training import (Budget, History, KeepBest, Progress, TrainResult, budget_share, check_common,
+                             check_finite, save_run, scheduled_lr, set_lr)
 
 __all__ = ["TrainConfig", "training_step", "make_batches", "train_composer", "lr_at", "cpu_threads"]
 
@@ -75,13 +77,12 @@ class TrainConfig:
             whole_number(self.eval_melodies, "TrainConfig(eval_melodies)", hint="None: every validation melody.")
 
 
-def lr_at(step: int, config: TrainConfig, seconds: float = 0.0) -> float:
-    """The learning rate at ``step`` after ``seconds`` of training: the config's schedule, whose
-    decay follows the larger of the steps' and the seconds' share of the budget, so on a slow
-    machine the rate still reaches its end value when the time is up."""
-    done = (step - config.warmup) / max(1, config.steps - config.warmup)
-    if config.max_seconds:
-        done = max(done, seconds / config.max_seconds)
+def lr_at(step: int, config: TrainConfig, seconds: float = 0.0, warm_seconds: float = 0.0) -> float:
+    """The learning rate at ``step`` after ``seconds`` of training (``warm_seconds``: when the warm-up
+    ended): the config's schedule, whose decay follows the larger of the steps' and the seconds' share
+    of the budget (:func:`artlab.training.budget_share`), so on a slow machine the rate still reaches
+    its end value when the time is up, and a run whose steps run out first is repeatable."""
+    done = budget_share(step, config.steps, config.warmup, seconds, config.max_seconds, warm_seconds)
     return scheduled_lr(config.lr, config.schedule, step, config.steps, lr_end=config.lr_end, warmup=config.warmup,
                         done=done)
 
@@ -166,7 +167,9 @@ def train_composer(model: torch.nn.Module, train: Sequence[Sequence[int]], valid
 
     with cpu_threads(config.threads if device.type == "cpu" else None), Progress(config.steps, desc=desc) as bar:
         while step < config.steps:
-            set_lr(optimizer, lr_at(step, config, budget.seconds))
+            if step == config.warmup:
+                budget.warm_seconds = budget.seconds  # the time share of the budget starts here, with the steps'
+            set_lr(optimizer, lr_at(step, config, budget.seconds, budget.warm_seconds or 0.0))
             loss = training_step(model, optimizer, next(batches).to(device), pad=vocab.pad,
                                  max_grad_norm=config.max_grad_norm)
             check_finite(f"{desc}: training loss", loss, step, history.last(),
