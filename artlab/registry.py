@@ -128,6 +128,24 @@ class Registry:
         """The model a config describes (any registered family)."""
         return self[self.name_of(config)].build(config, **context)
 
+    def entry_for(self, checkpoint: Any) -> Entry:
+        """The entry that rebuilds a loaded checkpoint's model: its ``extra["kind"]`` must be this
+        registry's kind and ``extra["model"]`` a registered name; a :class:`CheckpointError` says what to
+        do otherwise (which command reads that kind, or which family to register)."""
+        from artlab.errors import CheckpointError
+
+        where = f"checkpoint {checkpoint.path}"
+        kind = checkpoint.extra.get("kind")
+        if kind != self.kind:
+            command = {"painter": "artlab paint", "composer": "artlab compose"}.get(kind, "the lesson that wrote it")
+            raise CheckpointError(where, expected=f"a {self.kind} checkpoint", got=f"<a {kind or 'unknown'} checkpoint>",
+                                  hint=f"Use it with {command}.")
+        name = checkpoint.extra.get("model")
+        if name not in self:
+            raise CheckpointError(where, expected=f"a {self.kind} of a registered family ({', '.join(self.names())})",
+                                  got=name, hint=f"Register the family in artlab.registry.{self.kind.upper()}S first.")
+        return self[name]
+
     def help(self) -> str:
         """``name: summary`` lines, for ``--help``."""
         return "; ".join(f"{e.name} ({e.summary})" for e in self._entries.values())

@@ -82,6 +82,7 @@ class TrainConfig:
     penalty_every: int = 1            # lazy regularisation: apply it every k-th D step, times k (1: always)
     n_critic: int = 1                 # discriminator steps per generator step
     max_grad_norm: float | None = None  # clip each player's gradient norm to this (None: no clipping)
+    clip_weights: float = 0.0         # the original WGAN: clamp every critic weight to [-c, c] after its step (0: off)
     snapshot_steps: tuple[int, ...] = ()  # take a Snapshot after these steps (0: before training)
     snapshot_samples: int = 512       # samples per snapshot, always from the same noise
     snapshot_seed: int = 0            # seed of that noise (a private generator: training is unaffected)
@@ -105,6 +106,7 @@ class TrainConfig:
         one_of(self.loss, "TrainConfig(loss)", tuple(k.value for k in GANLoss))
         one_of(self.penalty, "TrainConfig(penalty)", tuple(k.value for k in Penalty))
         real_number(self.penalty_weight, "TrainConfig(penalty_weight)", low=0.0)
+        real_number(self.clip_weights, "TrainConfig(clip_weights)", low=0.0, hint="0.01 in the WGAN paper; 0: off.")
         object.__setattr__(self, "loss", GANLoss(self.loss).value)
         object.__setattr__(self, "penalty", Penalty(self.penalty).value)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
@@ -147,12 +149,14 @@ def _call(module: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> to
 def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
            x_real: torch.Tensor, z: torch.Tensor, *, labels: torch.Tensor | None = None,
            loss: GANLoss | str = GANLoss.NON_SATURATING, penalty: Penalty | str = Penalty.NONE,
-           penalty_weight: float = 0.0, max_grad_norm: float | None = None) -> DStep:
+           penalty_weight: float = 0.0, max_grad_norm: float | None = None, clip_weights: float = 0.0) -> DStep:
     """One discriminator update on ``x_real`` (B, ...) and ``x_fake = G(z)``; G is not changed.
 
     D's loss: -E[log D(x_real)] - E[log(1 - D(G(z)))] + penalty_weight * penalty (the Wasserstein
     game: E[f(G(z))] - E[f(x_real)] + penalty_weight * penalty). ``max_grad_norm``: clip D's
-    gradient norm to it before the update (``None``: no clipping).
+    gradient norm to it before the update (``None``: no clipping). ``clip_weights`` = c > 0: after the
+    update, clamp every weight of D to [-c, c], the original WGAN's crude way to keep the critic
+    Lipschitz (Arjovsky, Chintala and Bottou, 2017; lesson 04 compares it with the gradient penalty).
     """
     loss, penalty = GANLoss(loss), Penalty(penalty)
     with torch.no_grad():
@@ -171,6 +175,10 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     if max_grad_norm is not None:
         torch.nn.utils.clip_grad_norm_(discriminator.parameters(), max_grad_norm)
     optimizer.step()
+    if clip_weights > 0:
+        with torch.no_grad():
+            for weight in discriminator.parameters():
+                weight.clamp_(-clip_weights, clip_weights)
     return DStep(loss=total.item(), d_real=loss.score(logits_real).mean().item(),
                  d_fake=loss.score(logits_fake).mean().item(), penalty=extra.item())
 
@@ -380,7 +388,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
                 weight = config.penalty_weight_at((step - 1) * config.n_critic + critic)
                 d_results.append(d_step(generator, discriminator, optimizers["discriminator"], x_real, z,
                                         labels=labels, loss=loss, penalty=penalty, penalty_weight=weight,
-                                        max_grad_norm=config.max_grad_norm))
+                                        max_grad_norm=config.max_grad_norm, clip_weights=config.clip_weights))
                 check_finite("discriminator loss", d_results[-1].loss, step, _last(history))
             d = _mean(d_results)
             # G's step reuses the labels of the last real batch: a conditional G paints the data's classes.

@@ -140,20 +140,11 @@ def composer_from(checkpoint) -> tuple[nn.Module, Any]:
     from artlab.music.tokens import Vocabulary
     from artlab.registry import COMPOSERS
 
-    where = f"checkpoint {checkpoint.path}"
-    kind = checkpoint.extra.get("kind")
-    if kind != "composer":
-        command = {"painter": "artlab paint"}.get(kind, "the lesson that wrote it")
-        raise CheckpointError(where, expected="a composer checkpoint", got=f"<a {kind or 'unknown'} checkpoint>",
-                              hint=f"Use it with {command}.")
-    name = checkpoint.extra.get("model")
-    if name not in COMPOSERS:
-        raise CheckpointError(where, expected=f"a composer of a registered family ({', '.join(COMPOSERS.names())})",
-                              got=name, hint="Register the family in artlab.registry.COMPOSERS first.")
+    entry = COMPOSERS.entry_for(checkpoint)
     if "vocab" not in checkpoint.extra:
-        raise CheckpointError(where, expected="a vocabulary in extra['vocab']", got="<none>")
+        raise CheckpointError(f"checkpoint {checkpoint.path}", expected="a vocabulary in extra['vocab']", got="<none>")
     vocab = Vocabulary.from_dict(checkpoint.extra["vocab"])
-    model = COMPOSERS[name].build(checkpoint.config, vocab=vocab)
+    model = entry.build(checkpoint.config, vocab=vocab)
     checkpoint.restore(modules={"model": model}, rng=False)
     return model.eval(), vocab
 

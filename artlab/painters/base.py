@@ -75,16 +75,7 @@ def painter_from(saved: Checkpoint) -> nn.Module:
     from artlab.registry import PAINTERS
 
     where = f"checkpoint {saved.path}"
-    kind = saved.extra.get("kind")
-    if kind != "painter":
-        command = {"composer": "artlab compose"}.get(kind, "the lesson that wrote it")
-        raise CheckpointError(where, expected="a painter checkpoint", got=f"<a {kind or 'unknown'} checkpoint>",
-                              hint=f"Use it with {command}.")
-    name = saved.extra.get("model")
-    if name not in PAINTERS:
-        raise CheckpointError(where, expected=f"a painter of a registered family ({', '.join(PAINTERS.names())})",
-                              got=name, hint="Register the family in artlab.registry.PAINTERS first.")
-    painter = PAINTERS[name].build(saved.config)
+    painter = PAINTERS.entry_for(saved).build(saved.config)
     weights = saved.extra.get("paints_with", "generator")
     if weights not in saved.modules:
         raise CheckpointError(where, expected=f"the painting weights {weights!r}", got=sorted(saved.modules))

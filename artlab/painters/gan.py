@@ -9,6 +9,7 @@ and the :class:`~artlab.gan.train.TrainConfig`. :func:`train_painter` trains one
 * :func:`self_conditioned_dcgan` -- DCGAN conditioned on k-means clusters it found itself (lesson 04);
 * :func:`conditional_dcgan` -- DCGAN that paints the digit you ask for (lesson 04);
 * :func:`wgan_gp` -- a DCGAN critic without batch norm, trained as WGAN-GP (lesson 04);
+* :func:`wgan_clip` -- the same critic kept Lipschitz by weight clipping, the original WGAN (lesson 04);
 * :func:`failure` -- plain DCGAN with one change that makes it fail in a classic way (lesson 04);
 * :func:`for_images` -- a DCGAN recipe for any image set (digits, paintings, your folder);
 * :func:`train_or_load` -- the same training, or its checkpoint when that run was done before;
@@ -45,6 +46,7 @@ from artlab.runtime import budget, set_seed
 from artlab.training import History, TrainResult, finished_run
 
 __all__ = ["ImageRecipe", "ImageRun", "fc_gan", "dc_gan", "self_conditioned_dcgan", "conditional_dcgan", "wgan_gp",
+           "wgan_clip",
            "failure", "FAILURES", "for_images", "train_painter", "train_or_load", "build_discriminator",
            "train_dcgan", "train_fc_gan"]
 
@@ -150,18 +152,31 @@ def wgan_gp(image_shape: tuple[int, int, int] = DIGITS, steps: int = 1_000, widt
                                    loss="wasserstein", penalty="gp", penalty_weight=10.0, n_critic=5))
 
 
-FAILURES = ("plain DCGAN", "mode collapse", "discriminator overpowers", "checkerboard", "resize-convolution")
+def wgan_clip(image_shape: tuple[int, int, int] = DIGITS, steps: int = 1_000, width: int = 64) -> ImageRecipe:
+    """The original WGAN: :func:`wgan_gp`'s networks and steps, but the critic kept Lipschitz by clamping its
+    weights to [-0.01, 0.01] after every step instead of a gradient penalty; Adam with beta1 = 0 (RMSprop with
+    bias correction, the optimiser of Arjovsky, Chintala and Bottou, 2017) at their rate 5e-5."""
+    g_config, d_config = dcgan(image_shape, width=width, norm="layer")
+    return ImageRecipe("WGAN (weight clipping)", g_config, d_config,
+                       TrainConfig(steps=steps, batch_size=64, lr=5e-5, betas=(0.0, 0.9), loss="wasserstein",
+                                   n_critic=5, clip_weights=0.01))
+
+
+FAILURES = ("plain DCGAN", "mode collapse", "discriminator overpowers", "discriminator overpowers, non-saturating",
+            "checkerboard", "resize-convolution")
 
 
 def failure(name: str, steps: int = 1_500) -> ImageRecipe:
-    """Plain DCGAN (width 64, Adam 2e-4, no R1, no moving average) with one thing changed (lesson 04):
+    """Plain DCGAN (width 64, Adam 2e-4, no R1, no moving average) changed to fail in a classic way
+    (lesson 04); each says what it changes:
 
     * ``"plain DCGAN"``: nothing changed, the baseline;
-    * ``"mode collapse"``: the discriminator all but stops learning (1e-6) while the generator learns
-      10x faster than usual (2e-3): G chases what the nearly fixed D likes best, one picture;
-    * ``"discriminator overpowers"``: the generator learns 100x slower than the discriminator
-      (2e-5 against 2e-3) with the original, saturating loss log(1 - D(G(z))): D wins outright,
-      D(G(z)) -> 0, and G's gradient vanishes;
+    * ``"mode collapse"``: both rates: the discriminator all but stops learning (1e-6) while the
+      generator learns 10x faster than usual (2e-3): G chases what the nearly fixed D likes best;
+    * ``"discriminator overpowers"``: three things: D learns 10x faster (2e-3), G 10x slower (2e-5),
+      and G uses the original, saturating loss log(1 - D(G(z))): D wins outright, D(G(z)) -> 0;
+    * ``"discriminator overpowers, non-saturating"``: its control, the same rates with the
+      non-saturating loss, so the loss's part in the failure is separated from the slow generator's;
     * ``"checkerboard"``: transposed convolutions with kernel 3 and stride 2 (uneven overlap);
       the grid is plain at initialisation, and training on digits learns to cancel it;
     * ``"resize-convolution"``: its cure, nearest-neighbour upsampling followed by a convolution.
@@ -174,6 +189,8 @@ def failure(name: str, steps: int = 1_500) -> ImageRecipe:
         train = dataclasses.replace(train, lr=2e-3, lr_d=1e-6)
     elif name == "discriminator overpowers":
         train = dataclasses.replace(train, lr=2e-5, lr_d=2e-3, loss="minimax")
+    elif name == "discriminator overpowers, non-saturating":
+        train = dataclasses.replace(train, lr=2e-5, lr_d=2e-3)
     return ImageRecipe(name, g_config, d_config, train)
 
 

@@ -1,9 +1,12 @@
 """The scorecard of a digits painter: lessons 03, 04 and 10 read every painter off it.
 
-:func:`score_digits` paints ``draws`` batches of ``n`` digits and measures each batch with
-:func:`artlab.gan.quality.digit_quality` (the Fréchet digit distance to the real training digits,
-the digits covered, the class mix, the readable share) and, for a conditional painter, the share
-painted as asked; :class:`DigitScore` holds the means. Any painter can be scored (the
+:func:`score_digits` paints ``draws`` batches of ``n`` digits (200, as many as the floor holds) and
+measures each batch with :func:`artlab.gan.quality.digit_quality`: the Fréchet digit distance (FDD)
+to the real training digits, the digits covered, the class mix, the readable share, and for a
+conditional painter the share painted as asked. :class:`DigitScore` holds the means and the
+floor: real held-out digits drawn the way a painter draws them, at the same size, averaged over
+as many draws (:func:`artlab.gan.quality.floor_fdd`). ``x_floor`` is the painter's FDD over the
+floor: 1 paints as well as real digits drawn at random. Any painter can be scored (the
 :mod:`artlab.painters.protocol` contract), the :class:`~artlab.painters.copies.Memoriser`
 included. ``docs/benchmarks.md`` has the measured scores.
 """
@@ -21,8 +24,8 @@ from artlab.runtime import EVAL_SEED
 
 __all__ = ["DigitScore", "score_digits", "EVAL_SAMPLES", "EVAL_DRAWS", "LABEL_SEED"]
 
-EVAL_SAMPLES = 360  # as many as the real test digits, so the Fréchet distance meets its floor at equal size
-EVAL_DRAWS = 20     # batches of EVAL_SAMPLES averaged by score_digits
+EVAL_SAMPLES = 200  # paintings per batch: the floor's size (200 of the 360 held-out digits, drawn at random)
+EVAL_DRAWS = 20     # batches of EVAL_SAMPLES averaged by score_digits (as many as the floor averages)
 LABEL_SEED = 10_000  # offset of the seeds of randomly drawn labels (score_digits(mix="random"))
 
 
@@ -35,6 +38,11 @@ class DigitScore:
     accuracy: float | None   # share of images read as the digit asked for (None: unconditional)
     draws: int = 1           # batches of noise averaged
     fdd_range: tuple[float, float] | None = None  # the lowest and highest FDD of one batch
+
+    @property
+    def x_floor(self) -> float | None:
+        """The mean FDD over the floor (real held-out digits drawn at random, at the same size)."""
+        return self.quality.x_floor
 
     def __str__(self) -> str:
         text = str(self.quality)
