@@ -7,7 +7,7 @@ a skip.
 
 The server is the `make lab` target itself, with a free port, a random token and
 ``LAB_ARGS`` that only make it testable: no browser of its own, no port hopping, autosave
-off and the workspaces in a temporary folder (so nothing is ever saved into the checkout),
+off, and workspaces and checkpoints in a temporary folder (so nothing is written into the checkout),
 and the app exposed as ``window.jupyterapp`` (as JupyterLab's own Playwright tests do) so
 a test can read each cell's outputs exactly. Kernels run in fast mode (``ARTLAB_FAST=1``)
 and write their files into a temporary folder.
@@ -103,7 +103,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _git_status() -> str | None:
+def git_status() -> str | None:
     try:
         return subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout
@@ -118,11 +118,21 @@ def _write_settings(folder: Path) -> None:
     plugin.write_text(json.dumps({"autosave": False}))
 
 
+def notebooks_folder() -> dict[str, tuple[int, int, bytes]]:
+    """Every file under notebooks/, git-ignored ones too: (modification time, size, bytes of a notebook)."""
+    files = {}
+    for path in sorted((ROOT / "notebooks").rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            files[path.relative_to(ROOT).as_posix()] = (
+                stat.st_mtime_ns, stat.st_size, path.read_bytes() if path.suffix == ".ipynb" else b"")
+    return files
+
+
 @pytest.fixture(scope="session")
 def checkout_state():
-    """``git status --porcelain`` and the bytes of every notebook before the browser tests."""
-    notebooks = {p: p.read_bytes() for p in sorted(ROOT.glob("notebooks/*.ipynb"))}
-    return _git_status(), notebooks
+    """``git status --porcelain`` and everything under notebooks/, before the browser tests."""
+    return git_status(), notebooks_folder()
 
 
 @pytest.fixture(scope="session")
@@ -137,6 +147,7 @@ def lab(tmp_path_factory, checkout_state) -> Lab:
     lab_args = " ".join([
         "--no-browser", "--ServerApp.port_retries=0", "--LabApp.expose_app_in_browser=True",
         f"--LabApp.user_settings_dir={folder / 'settings'}", f"--LabApp.workspaces_dir={folder / 'workspaces'}",
+        f"--FileCheckpoints.root_dir={folder / 'checkpoints'}",  # JupyterLab makes one when it opens a file
     ])
     env = dict(os.environ, ARTLAB_FAST="1", ARTLAB_OUTPUT=str(folder / "outputs"))
     env.pop("ARTLAB_DEVICE", None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import ROOT, SCREENSHOTS
+from .conftest import ROOT, SCREENSHOTS, git_status, notebooks_folder
 
 LESSON_TIMEOUT_S = float(os.environ.get("ARTLAB_BROWSER_TIMEOUT", "900"))  # Run All, fast mode, busy CPU
 CHANGE_TIMEOUT_S = 120  # one repaint, or one press of "compose"
@@ -186,6 +186,7 @@ def test_an_error_output_is_caught(browser, lab):
         run_all(page, timeout_s=120)
         errors, not_run = problems(page.evaluate(NOTEBOOK)["notebook"])
         assert errors == ["cell 2: ValueError: on purpose"] and not_run == [3], (errors, not_run)
+        assert page.get_by_text(NEWS_PROMPT).count() == 0, "JupyterLab asked about Jupyter news"
     finally:
         page.close()
         lab.shut_down_kernels()
@@ -231,10 +232,9 @@ def test_lesson_runs_and_its_panel_follows_the_mouse(browser, lab, lesson):
 
 
 def test_the_checkout_is_unchanged(lab, checkout_state):
-    """Nothing was saved: git sees the same files, and every notebook has its bytes from before."""
-    from .conftest import _git_status
-
-    status, notebooks = checkout_state
-    assert _git_status() == status
-    changed = [p.name for p, data in notebooks.items() if p.read_bytes() != data]
-    assert not changed, f"notebooks changed by the browser tests: {changed}"
+    """Nothing was saved: git sees the same files, and nothing under notebooks/ was written or added."""
+    status, files = checkout_state
+    assert git_status() == status
+    now = notebooks_folder()
+    changed = sorted(name for name in files.keys() | now.keys() if files.get(name) != now.get(name))
+    assert not changed, f"written by the browser tests: {changed}"
