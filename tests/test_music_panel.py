@@ -23,6 +23,7 @@ def test_compose_uses_the_widgets_values_and_shows_notation_audio_and_roll():
     melody = p.compose()
     assert melody is p.melody and melody.duration == melody.upbeat + 4 * melody.bar_length
     assert p.notation.data.startswith("<svg") and p.audio.data[:4] == b"RIFF"
+    assert p.roll.data.startswith(b"\x89PNG")  # the piano roll, drawn without pyplot
     assert p.compose() == melody  # same seed, same melody
     p.seed.value = 4
     assert p.compose() != melody
