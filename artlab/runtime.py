@@ -31,7 +31,7 @@ import torch
 from artlab.errors import ArgumentError
 
 __all__ = ["device", "device_of", "is_fast", "budget", "set_seed", "progress", "output_dir", "cpu_threads",
-           "EVAL_SEED"]
+           "repo_root", "EVAL_SEED"]
 
 EVAL_SEED = 1234
 """The seed of the noise every evaluation draws its samples from (a private generator, so measuring
@@ -168,6 +168,14 @@ def output_dir(*parts: str, create: bool = True) -> Path:
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def repo_root() -> Path:
+    """The course checkout: the folder holding ``notebooks/`` above this package (else the current folder)."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "notebooks").is_dir():
+        return here
+    return Path.cwd()
 
 
 @contextmanager

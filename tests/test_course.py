@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from artlab.course import (ANSWER_STUB, HIDDEN_BEGIN, HIDDEN_END, LESSONS, POINTS, SCHEMA_VERSION,
-                           WRITTEN_POINTS, course_map, grade_solution, make_exercise, stale_exercises,
-                           write_exercises)
+from artlab.course import LESSONS, course_map
+from artlab.exercises import (ANSWER_STUB, HIDDEN_BEGIN, HIDDEN_END, POINTS, SCHEMA_VERSION, WRITTEN_POINTS,
+                              grade_solution, make_exercise, stale_exercises, write_exercises)
 from artlab.errors import ArgumentError
 
 

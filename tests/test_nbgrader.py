@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from artlab import runtime
-from artlab.course import POINTS
+from artlab.exercises import POINTS
 from conftest import ROOT
 
 ASSIGNMENT = "artlab"
