@@ -155,3 +155,11 @@ def test_the_square_root_of_jsd_is_a_metric_on_random_distributions(a, b, c):
     root = lambda u, v: float(theory.jensen_shannon(u, v)) ** 0.5  # noqa: E731
     assert root(p, q) <= root(p, r) + root(r, q) + 1e-9
     assert root(p, q) == pytest.approx(root(q, p))
+
+
+def test_the_criterion_stays_finite_where_d_star_rounds_to_one():
+    p_data = two_modes_1d().density(X).double()
+    one_mode = GaussianMixture(torch.tensor([[2.0]]), 0.5).density(X).double()  # 1e-40 of p_data near -6
+    assert torch.isinf(theory.value_on_grid(theory.optimal_discriminator(p_data, one_mode), p_data, one_mode, DX))
+    c = theory.virtual_training_criterion(p_data, one_mode, DX)
+    assert torch.isfinite(c) and torch.allclose(c, theory.criterion_from_jsd(theory.jensen_shannon(p_data, one_mode, DX)))

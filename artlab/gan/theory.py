@@ -69,8 +69,18 @@ def jensen_shannon(p: torch.Tensor, q: torch.Tensor, dx: float = 1.0) -> torch.T
 
 
 def virtual_training_criterion(p_data: torch.Tensor, p_g: torch.Tensor, dx: float = 1.0) -> torch.Tensor:
-    """C(G) = max_D V(D, G) = V(D*, G): the value at the optimal discriminator."""
-    return value_on_grid(optimal_discriminator(p_data, p_g), p_data, p_g, dx)
+    """C(G) = max_D V(D, G) = V(D*, G): the value at the optimal discriminator.
+
+    Computed as the integral of p_data log(p_data / (p_data + p_g)) + p_g log(p_g / (p_data + p_g)),
+    which is V(D*, G) written with logs of the densities, so it stays finite where D* rounds to 0 or 1.
+    """
+    total = p_data + p_g
+    safe_total = torch.where(total > 0, total, torch.ones_like(total))
+    real = torch.where(p_data > 0, p_data * (torch.log(torch.where(p_data > 0, p_data, safe_total)) - torch.log(safe_total)),
+                       torch.zeros_like(p_data))
+    fake = torch.where(p_g > 0, p_g * (torch.log(torch.where(p_g > 0, p_g, safe_total)) - torch.log(safe_total)),
+                       torch.zeros_like(p_g))
+    return (real + fake).sum() * dx
 
 
 def criterion_from_jsd(jsd: torch.Tensor | float) -> torch.Tensor:
