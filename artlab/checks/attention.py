@@ -1,4 +1,5 @@
-"""Checks for exercise 08 (``exercises/08_transformer_composer.ipynb``): the causal mask, attention, positions."""
+"""Checks for exercise 08 (``exercises/08_transformer_composer.ipynb``): the causal mask, attention with a
+relative-position bias (Music Transformer's idea in its simplest form), sinusoidal positions."""
 from __future__ import annotations
 
 import math
@@ -8,13 +9,10 @@ import torch.nn.functional as F
 
 from artlab.checks import Checker
 
-__all__ = ["check_causal_mask", "check_scaled_dot_product_attention", "check_positional_encoding"]
+__all__ = ["check_causal_mask", "check_relative_attention", "check_positional_encoding"]
 
 
 MASK = "i = torch.arange(T)[:, None]; j = torch.arange(T)[None, :]; return j <= i  (or torch.ones(T, T, dtype=torch.bool).tril())"
-ATTENTION = ("scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]); "
-             "if mask is not None: scores = scores.masked_fill(~mask, float('-inf')); "
-             "return torch.softmax(scores, dim=-1) @ v")
 PE = ("pos = torch.arange(T)[:, None]; angle = pos / 10000 ** (torch.arange(0, d, 2) / d); "
       "pe = torch.zeros(T, d); pe[:, 0::2] = torch.sin(angle); pe[:, 1::2] = torch.cos(angle); return pe")
 
@@ -70,10 +68,6 @@ def check_causal_mask(causal_mask, *, hidden: bool = False) -> None:
                  hint="PyTorch's boolean attn_mask means True = may attend.", answer=MASK)
 
 
-def _reference(q, k, v, mask=None):
-    return F.scaled_dot_product_attention(q.double(), k.double(), v.double(), attn_mask=mask).to(q.dtype)
-
-
 def _unscaled(q, k, v, mask=None):
     scores = q @ k.transpose(-2, -1)
     if mask is not None:
@@ -81,89 +75,117 @@ def _unscaled(q, k, v, mask=None):
     return torch.softmax(scores, dim=-1) @ v
 
 
-def check_scaled_dot_product_attention(scaled_dot_product_attention, *, hidden: bool = False) -> None:
-    """``scaled_dot_product_attention(q, k, v, mask=None)``: softmax(Q Kᵀ / √d + M) V."""
-    with Checker("scaled_dot_product_attention", scaled_dot_product_attention, hidden=hidden) as c:
+def _relative_reference(q, k, v, bias):
+    T = q.shape[-2]
+    distance = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # (T, T): i - j
+    scores = q.double() @ k.double().transpose(-2, -1) / math.sqrt(q.shape[-1])
+    scores = scores + bias.double()[distance.clamp(min=0)]
+    scores = scores.masked_fill(distance < 0, float("-inf"))
+    return (torch.softmax(scores, dim=-1) @ v.double()).to(q.dtype)
+
+
+RELATIVE = ("T = q.shape[-2]; distance = torch.arange(T)[:, None] - torch.arange(T)[None, :]; "
+            "scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]) + bias[distance.clamp(min=0)]; "
+            "scores = scores.masked_fill(distance < 0, float('-inf')); return torch.softmax(scores, dim=-1) @ v")
+
+
+def check_relative_attention(relative_attention, *, hidden: bool = False) -> None:
+    """``relative_attention(q, k, v, bias)``: causal softmax(Q Kᵀ / √d + B) V with B[i, j] = bias[i - j]:
+    a learned score for each distance back, Music Transformer's idea in its simplest form."""
+    with Checker("relative_attention", relative_attention, hidden=hidden) as c:
         if hidden:
             g = torch.Generator().manual_seed(13)
-            q, k, v = torch.randn(3, 2, 4, 32, generator=g), torch.randn(3, 2, 11, 32, generator=g), \
-                torch.randn(3, 2, 11, 5, generator=g)
-            out = c.call(q, k, v)
-            want = _reference(q, k, v)
+            q, k, v = (torch.randn(3, 2, 11, 32, generator=g) for _ in range(3))
+            bias = torch.randn(11, generator=g) * 3
+            out = c.call(q, k, v, bias)
+            want = _relative_reference(q, k, v, bias)
             c.expect(_is_tensor(out, want.shape) and torch.allclose(out, want, atol=1e-5),
-                     "equals softmax(Q Kᵀ / √d) V for 4 queries, 11 keys, d = 32, d_v = 5, 2 heads",
-                     input="q (3, 2, 4, 32), k (3, 2, 11, 32), v (3, 2, 11, 5)", expected=want.flatten()[:6],
+                     "equals causal softmax(Q Kᵀ / √d + bias[i - j]) V for 2 heads of 11 tokens, d = 32",
+                     input="q, k, v (3, 2, 11, 32), a random bias (11,)", expected=want.flatten()[:6],
                      got=out.flatten()[:6] if isinstance(out, torch.Tensor) else out,
-                     hint="scores between every query and every key, scaled by the query size, softmax over keys.",
-                     answer=ATTENTION)
-            mask = torch.rand(4, 11, generator=g) > 0.4
-            mask[:, 0] = True  # every query sees at least one key
-            out = c.call(q, k, v, mask)
-            want = _reference(q, k, v, mask)
+                     hint="the same scores, bias and mask for any batch and number of heads.", answer=RELATIVE)
+            v5 = torch.randn(3, 2, 11, 5, generator=g)
+            out = c.call(q, k, v5, bias.flip(0))
+            want = _relative_reference(q, k, v5, bias.flip(0))
             c.expect(_is_tensor(out, want.shape) and torch.allclose(out, want, atol=1e-5),
-                     "applies a mask that is not causal (random, every query sees key 0)",
-                     input="q, k, v as above, a random (4, 11) boolean mask", expected=want.flatten()[:6],
+                     "works with value vectors of another size (d_v = 5) and another bias",
+                     input="v (3, 2, 11, 5)", expected=want.flatten()[:6],
                      got=out.flatten()[:6] if isinstance(out, torch.Tensor) else out,
-                     hint="False in the mask means 'may not look', whatever the pattern.",
-                     answer=ATTENTION)
+                     hint="the weights do not depend on the values' size.", answer=RELATIVE)
             return
         g = torch.Generator().manual_seed(0)
-        q, k = torch.randn(2, 5, 8, generator=g), torch.randn(2, 7, 8, generator=g)
-        v = torch.randn(2, 7, 3, generator=g)
-        out = c.call(q, k, v)
-        c.expect(_is_tensor(out, (2, 5, 3)), "gives one value vector per query: (..., T_q, d_v)",
-                 input="q (2, 5, 8), k (2, 7, 8), v (2, 7, 3)", expected=(2, 5, 3), got=_shape(out),
-                 hint="the weights have one row per query and one column per key; apply them to the values.",
-                 answer="scores = q @ k.transpose(-2, -1) has shape (..., T_q, T_k); multiply the weights by v: "
-                        + ATTENTION)
-        ones = c.call(q, k, torch.ones(2, 7, 1))
-        c.expect(torch.allclose(ones, torch.ones(2, 5, 1), atol=1e-5),
-                 "each query's weights sum to 1 over the keys (v = 1 gives 1)",
-                 input="q (2, 5, 8), k (2, 7, 8), v = ones (2, 7, 1)", expected="all ones", got=ones.flatten(),
-                 hint="each query's weights are a distribution over the keys.",
-                 answer="take the softmax over the last dimension (the keys): torch.softmax(scores, dim=-1).")
-        expected = _reference(q, k, v)
-        c.expect(torch.allclose(out, expected, atol=1e-5), "equals softmax(Q Kᵀ / √d) V without a mask",
-                 input="q (2, 5, 8), k (2, 7, 8), v (2, 7, 3)", expected=expected.flatten()[:6],
-                 got=out.flatten()[:6],
-                 hint="the scores are not scaled: the lesson divides them by a function of the query size."
-                 if torch.allclose(out, _unscaled(q, k, v), atol=1e-5) else
-                 "three steps: scaled scores, a softmax over the keys, a weighted sum of the values.",
-                 answer="divide the scores by √d, d = q.shape[-1], not by d or by T: " + ATTENTION)
         T = 6
-        q, k, v = (torch.randn(3, T, 4, generator=g) for _ in range(3))
-        mask = torch.ones(T, T, dtype=torch.bool).tril()
-        out = c.call(q, k, v, mask)
-        expected = _reference(q, k, v, mask)
-        c.expect(_is_tensor(out, (3, T, 4)), "keeps the shape with a mask", input="q, k, v (3, 6, 4), causal mask",
-                 expected=(3, T, 4), got=_shape(out),
-                 hint="the mask changes the weights, not the shapes.", answer=ATTENTION)
+        q, k = torch.randn(2, T, 8, generator=g), torch.randn(2, T, 8, generator=g)
+        v = torch.randn(2, T, 3, generator=g)
+        zero = torch.zeros(T)
+        out = c.call(q, k, v, zero)
+        c.expect(_is_tensor(out, (2, T, 3)), "gives one value vector per query: (..., T, d_v)",
+                 input="q, k (2, 6, 8), v (2, 6, 3), bias 0", expected=(2, T, 3), got=_shape(out),
+                 hint="the weights have one row per query and one column per key; apply them to the values.",
+                 answer=RELATIVE)
+        ones = c.call(q, k, torch.ones(2, T, 1), torch.randn(T, generator=g))
+        c.expect(_is_tensor(ones, (2, T, 1)) and torch.allclose(ones, torch.ones(2, T, 1), atol=1e-5),
+                 "each query's weights sum to 1 over the keys (v = 1 gives 1)",
+                 input="q, k (2, 6, 8), v = ones (2, 6, 1), a random bias", expected="all ones",
+                 got=ones.flatten() if isinstance(ones, torch.Tensor) else ones,
+                 hint="each query's weights are a distribution over the keys: a softmax over the last dimension.",
+                 answer=RELATIVE)
+        causal = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        c.expect(torch.allclose(out, causal, atol=1e-5), "with bias 0 it is lesson 08's causal attention",
+                 input="q, k (2, 6, 8), v (2, 6, 3), bias 0", expected=causal.flatten()[:6], got=out.flatten()[:6],
+                 hint="the scores are not scaled: the lesson divides them by a function of the query size."
+                 if torch.allclose(out, _unscaled(q, k, v, torch.ones(T, T, dtype=torch.bool).tril()), atol=1e-5)
+                 else "scaled scores, the causal mask, a softmax over the keys, a weighted sum of the values.",
+                 answer=RELATIVE)
         loud = v.clone()
         loud[:, 3:] = 1e4                    # the future of positions 0..2, which they must not see
-        got = c.call(q, k, loud, mask)
-        c.expect(torch.allclose(got[:, :3], out[:, :3], atol=1e-4), "masked keys get exactly zero weight",
-                 input="values of positions 3..5 set to 1e4", expected=out[0, :3], got=got[0, :3],
-                 hint="the masked scores must become exactly zero weights after the softmax; a large negative "
-                      "number is not exact.",
-                 answer="set the scores where mask is False (True means 'may look') to -inf before the softmax: "
-                        "scores.masked_fill(~mask, float('-inf')).")
-        c.expect(torch.allclose(out[:, 0], v[:, 0], atol=1e-5),
-                 "with the causal mask, the first position sees only itself", input="q, k, v (3, 6, 4), causal mask",
-                 expected=v[0, 0], got=out[0, 0] if isinstance(out, torch.Tensor) else out,
-                 hint="the order matters: mask, then normalise, so the allowed weights still sum to 1.",
-                 answer="mask the scores before the softmax: " + ATTENTION)
-        c.expect(torch.allclose(out, expected, atol=1e-5), "equals PyTorch's scaled_dot_product_attention with the mask",
-                 input="q, k, v (3, 6, 4), causal mask", expected=expected.flatten()[:6], got=out.flatten()[:6],
-                 hint="the mask has the shape of the scores' last two dimensions.",
-                 answer="the mask applies to the scores (..., T_q, T_k), before the softmax: " + ATTENTION)
+        got = c.call(q, k, loud, zero)
+        c.expect(_is_tensor(got, (2, T, 3)) and torch.allclose(got[:, :3], out[:, :3], atol=1e-4),
+                 "later tokens get exactly zero weight", input="values of positions 3..5 set to 1e4",
+                 expected=out[0, :3], got=got[0, :3] if isinstance(got, torch.Tensor) else got,
+                 hint="a key j > i is i - j < 0 tokens back: it must get the score -inf before the softmax.",
+                 answer=RELATIVE)
+        c.expect(torch.allclose(out[:, 0], v[:, 0], atol=1e-5), "the first position sees only itself",
+                 input="q, k, v as above, bias 0", expected=v[0, 0], got=out[0, 0],
+                 hint="mask, then normalise, so the allowed weights still sum to 1.", answer=RELATIVE)
+        bias = torch.tensor([0.5, 2.0, -1.0, 0.0, 1.5, -2.0])
+        blank = torch.zeros(1, T, 8)
+        eye = torch.eye(T)[None]             # v = one-hot positions: the output row i is row i of the weights
+        weights = c.call(blank, blank, eye, bias)
+        want = torch.zeros(T, T)
+        for i in range(T):
+            row = torch.exp(bias[torch.arange(i, -1, -1)])  # keys 0..i are i..0 tokens back
+            want[i, : i + 1] = row / row.sum()
+        c.expect(_is_tensor(weights, (1, T, T)) and torch.allclose(weights[0], want, atol=1e-5),
+                 "adds bias[i - j] to the score of query i for key j (q = k = 0: weights are softmax of the bias)",
+                 input="q = k = 0 (1, 6, 8), v = the identity, bias [0.5, 2, -1, 0, 1.5, -2]", expected=want[2, :3],
+                 got=weights[0, 2, :3] if isinstance(weights, torch.Tensor) else weights,
+                 hint="index the bias by the distance back, i - j (0 for the token itself), not by i or by j.",
+                 answer=RELATIVE)
+        follow = torch.zeros(T)
+        follow[1] = 50.0                      # a strong preference for the token just before
+        got = c.call(q, k, v, follow)
+        c.expect(_is_tensor(got, (2, T, 3)) and torch.allclose(got[:, 1:], v[:, :-1], atol=1e-4),
+                 "a large bias at distance 1 makes every query (but the first) copy the token just before it",
+                 input="q, k, v as above, bias 50 at distance 1, 0 elsewhere", expected=v[0, :3],
+                 got=got[0, 1:4] if isinstance(got, torch.Tensor) else got,
+                 hint="distance 1 means key j = i - 1.", answer=RELATIVE)
+        shifted = c.call(q, k, v, bias + 7.0)
+        c.expect(_is_tensor(shifted, (2, T, 3)) and torch.allclose(shifted, c.call(q, k, v, bias), atol=1e-5),
+                 "adding the same number to every bias changes nothing (softmax ignores a shift of all scores)",
+                 input="bias and bias + 7", expected="the same outputs", got="different outputs",
+                 hint="add the bias to the scores, before the softmax, not to the weights after it.",
+                 answer=RELATIVE)
         heads = [torch.randn(2, 4, 9, 16, generator=g) for _ in range(3)]
-        out = c.call(*heads, torch.ones(9, 9, dtype=torch.bool).tril())
-        expected = _reference(*heads, torch.ones(9, 9, dtype=torch.bool).tril())
-        c.expect(_is_tensor(out, (2, 4, 9, 16)) and torch.allclose(out, expected, atol=1e-5),
-                 "works for batches of heads (B, h, T, d)", input="q, k, v (2, 4, 9, 16), causal mask",
+        bias9 = torch.randn(9, generator=g)
+        out = c.call(*heads, bias9)
+        want = _relative_reference(*heads, bias9)
+        c.expect(_is_tensor(out, (2, 4, 9, 16)) and torch.allclose(out, want, atol=1e-5),
+                 "works for batches of heads (B, h, T, d), one bias shared by all", input="q, k, v (2, 4, 9, 16)",
                  expected=(2, 4, 9, 16), got=_shape(out),
-                 hint="with batch and head dimensions in front, transpose only what the product needs.",
-                 answer="transpose only the last two dimensions of k: k.transpose(-2, -1), not k.T.")
+                 hint="with batch and head dimensions in front, transpose only what the product needs; a (T, T) "
+                      "bias matrix broadcasts over them.",
+                 answer="transpose only the last two dimensions of k: k.transpose(-2, -1), not k.T. " + RELATIVE)
 
 
 def _pe(T, d):

@@ -2,7 +2,12 @@
 
 * :func:`check_optimal_discriminator`: D*(x) = p_data(x) / (p_data(x) + p_g(x));
 * :func:`check_generator_loss_non_saturating`: -E[log D(G(z))] from logits, stably;
-* :func:`check_d_step`: one discriminator update that leaves the generator alone;
+* :func:`check_optimal_discriminator_k`: the best D when it sees k generated samples per real one,
+  derived by the learner and checked by maximising V_k numerically;
+* :func:`check_d_step_r1`: one discriminator update with lesson 02's R1 penalty that leaves the
+  generator alone;
+* :func:`check_samples_needed`: how many samples a perfect generator needs to cover every mode,
+  derived by the learner and checked against sampling;
 * :func:`check_modes_covered`: the PacGAN/VEEGAN modes-covered metric.
 """
 from __future__ import annotations
@@ -15,8 +20,8 @@ from torch import nn
 
 from artlab.checks import Checker
 
-__all__ = ["check_optimal_discriminator", "check_generator_loss_non_saturating", "check_d_step",
-           "check_modes_covered"]
+__all__ = ["check_optimal_discriminator", "check_generator_loss_non_saturating", "check_optimal_discriminator_k",
+           "check_d_step_r1", "check_modes_covered", "check_samples_needed"]
 
 
 def _tensor(value) -> bool:
@@ -140,21 +145,89 @@ def check_generator_loss_non_saturating(generator_loss_non_saturating, *, hidden
                  answer="return F.softplus(-logits_fake).mean(), a tensor autograd can differentiate.")
 
 
-def _reference_d_step(generator, discriminator, optimizer, x_real, z) -> float:
-    with torch.no_grad():
-        x_fake = generator(z)
-    loss = (torch.nn.functional.softplus(-discriminator(x_real)).mean()
-            + torch.nn.functional.softplus(discriminator(x_fake)).mean())
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+def _value_k(d: torch.Tensor, p_data: torch.Tensor, p_g: torch.Tensor, k: float) -> torch.Tensor:
+    """V_k(D) = sum of p_data log D + k p_g log(1 - D) over the points (terms with p = 0 count 0)."""
+    real = torch.where(p_data > 0, p_data * torch.log(d.clamp_min(1e-300)), torch.zeros_like(p_data))
+    fake = torch.where(p_g > 0, k * p_g * torch.log1p(-d.clamp_max(1 - 1e-16)), torch.zeros_like(p_g))
+    return (real + fake).sum()
+
+
+D_STAR_K = ("the derivative of a log y + k b log(1 - y) vanishes at y = a / (a + k b): total = p_data + k * p_g; "
+            "return torch.where(total > 0, p_data / torch.where(total > 0, total, torch.ones_like(total)), "
+            "torch.full_like(total, 1 / (1 + k)))")
+
+
+def _densities(seed: int, shape=(200,)) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    p_data = torch.rand(shape, generator=g, dtype=torch.float64)
+    p_g = torch.rand(shape, generator=g, dtype=torch.float64)
+    return p_data / p_data.sum(), p_g / p_g.sum()
+
+
+def check_optimal_discriminator_k(optimal_discriminator_k, *, hidden: bool = False) -> None:
+    """``optimal_discriminator_k(p_data, p_g, k)``: the D that maximises
+    V_k(D) = E_data[log D] + k E_g[log(1 - D)] at every point."""
+    with Checker("optimal_discriminator_k", optimal_discriminator_k, hidden=hidden) as c:
+        if hidden:
+            for seed, k in ((11, 4.0), (12, 0.25), (13, 7.0)):
+                p_data, p_g = _densities(seed, (3, 40))
+                out = c.call(p_data, p_g, k)
+                want = p_data / (p_data + k * p_g)
+                c.expect(_tensor(out) and out.shape == want.shape and torch.allclose(out.double(), want, atol=1e-6),
+                         f"maximises V_k on other random densities, shape (3, 40), k = {k}",
+                         input=f"random densities (seed {seed}), k = {k}", expected=want, got=out,
+                         hint="the same pointwise maximisation as for k = 1, with the fake term weighted by k.",
+                         answer=D_STAR_K)
+            return
+        p_data, p_g = _densities(0)
+        out = c.call(p_data, p_g, 1.0)
+        c.expect(_tensor(out) and out.shape == p_data.shape, "returns a tensor of the densities' shape",
+                 input="200 random density values each, k = 1", expected=f"shape {tuple(p_data.shape)}",
+                 got=tuple(out.shape) if _tensor(out) else type(out).__name__,
+                 hint="one D value per point, computed elementwise.", answer=D_STAR_K)
+        c.expect(torch.allclose(out.double(), p_data / (p_data + p_g), atol=1e-6),
+                 "is lesson 01's D* = p_data / (p_data + p_g) for k = 1", input="the same densities, k = 1",
+                 expected="p_data / (p_data + p_g)", got=out,
+                 hint="with one generated sample per real one, the game is lesson 01's.", answer=D_STAR_K)
+        for k in (4.0, 0.5):
+            out = c.call(p_data, p_g, k)
+            ok = _tensor(out) and out.shape == p_data.shape and bool(((out >= 0) & (out <= 1)).all())
+            best = _value_k(out.double(), p_data, p_g, k) if ok else None
+            nudged = [float(_value_k((out.double() + shift).clamp(1e-9, 1 - 1e-9), p_data, p_g, k)) for shift in
+                      (-0.02, -0.002, 0.002, 0.02)] if ok else []
+            c.expect(ok and all(v < float(best) for v in nudged),
+                     f"maximises V_k for k = {k}: moving D up or down anywhere lowers it",
+                     input=f"200 random density values each, k = {k}",
+                     expected=f"V_k(D) > V_k(D +- 0.002) and V_k(D +- 0.02)",
+                     got=(f"V_k(D) = {float(best):.6f}, nudged: " + ", ".join(f"{v:.6f}" for v in nudged)) if ok else out,
+                     hint="maximise a log y + k b log(1 - y) over y at one point x: set the derivative to 0.",
+                     answer=D_STAR_K)
+        p = torch.tensor([0.2, 0.05, 1.3], dtype=torch.float64)
+        out = c.call(p, p.clone(), 4.0)
+        c.expect(_tensor(out) and torch.allclose(out.double(), torch.full_like(p, 0.2), atol=1e-6),
+                 "says 1/(1 + k) everywhere at the equilibrium p_g = p_data (k = 4: 0.2, not 1/2)",
+                 input="p_data = p_g = [0.2, 0.05, 1.3], k = 4", expected=[0.2] * 3, got=out,
+                 hint="with k fakes per real sample, a point drawn from the mix is real with probability 1/(1 + k).",
+                 answer=D_STAR_K)
+        out = c.call(torch.tensor([0.8, 0.0]), torch.tensor([0.2, 0.0]), 4.0)
+        c.expect(_tensor(out) and math.isclose(float(out[0]), 0.5, abs_tol=1e-6) and not torch.isnan(out).any()
+                 and 0 <= float(out[1]) <= 1,
+                 "is 1/2 where p_data = k p_g, and a number in [0, 1] (not NaN) where both densities are 0",
+                 input="p_data = [0.8, 0], p_g = [0.2, 0], k = 4", expected="[0.5, any value in [0, 1]]", got=out,
+                 hint="0/0 is NaN: decide what D should say where no sample ever lands, and divide only elsewhere.",
+                 answer=D_STAR_K)
+
+
+def _reference_d_step_r1(generator, discriminator, optimizer, x_real, z, gamma) -> float:
+    from artlab.gan.train import d_step
+
+    return d_step(generator, discriminator, optimizer, x_real, z, penalty="r1", penalty_weight=gamma / 2).loss
 
 
 def _tiny_gan(seed: int) -> tuple[nn.Module, nn.Module]:
     torch.manual_seed(seed)
     generator = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
-    discriminator = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1), nn.Flatten(0))
+    discriminator = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Flatten(0))
     return generator, discriminator
 
 
@@ -165,85 +238,112 @@ def _loss_value(loss) -> float | None:
         return None
 
 
-D_LOSS = "loss = softplus(-D(x_real)).mean() + softplus(D(G(z))).mean() on logits; return loss.item()."
+D_LOSS = ("x_real = x_real.detach().requires_grad_(True); logits_real = discriminator(x_real); "
+          "(grad,) = torch.autograd.grad(logits_real.sum(), x_real, create_graph=True); "
+          "loss = softplus(-logits_real).mean() + softplus(discriminator(x_fake)).mean() "
+          "+ gamma / 2 * grad.pow(2).sum(1).mean(); return loss.item()")
 D_UPDATE = "optimizer.zero_grad(); loss.backward(); optimizer.step(), once each, in this order."
 
 
-def check_d_step(d_step, *, hidden: bool = False) -> None:
-    """``d_step(generator, discriminator, optimizer, x_real, z)`` takes one D step and returns D's loss."""
-    Checker("d_step", d_step)  # explains a non-function at once
+def _after_step(d_step_r1, generator, discriminator, x_real, z, gamma):
+    """Run the learner's step on an SGD optimizer over the discriminator, with stale gradients in it."""
+    optimizer = torch.optim.SGD(discriminator.parameters(), lr=0.1)
+    for p in discriminator.parameters():
+        p.grad = torch.full_like(p, 5.0)
+    loss = d_step_r1(generator, discriminator, optimizer, x_real, z, gamma)
+    return generator, discriminator, loss
 
-    def run_step(generator, discriminator, x_real, z):
-        # The check needs the models after the step, so it wraps d_step; an optimizer over the
-        # copied discriminator, with stale gradients left over from an earlier generator step.
-        optimizer = torch.optim.SGD(discriminator.parameters(), lr=0.1)
-        for p in discriminator.parameters():
-            p.grad = torch.full_like(p, 5.0)
-        loss = d_step(generator, discriminator, optimizer, x_real, z)
-        return generator, discriminator, loss
 
-    with Checker("d_step", run_step, hidden=hidden) as c:
+def _reference_after(generator, discriminator, x_real, z, gamma):
+    ref_d = copy.deepcopy(discriminator)
+    loss = _reference_d_step_r1(copy.deepcopy(generator), ref_d, torch.optim.SGD(ref_d.parameters(), lr=0.1),
+                                x_real.clone(), z.clone(), gamma)
+    return ref_d, loss
+
+
+def check_d_step_r1(d_step_r1, *, hidden: bool = False) -> None:
+    """``d_step_r1(generator, discriminator, optimizer, x_real, z, gamma)``: one discriminator step on
+    D's loss plus the R1 penalty gamma/2 E|grad_x logit(x_real)|^2; returns the whole loss."""
+    Checker("d_step_r1", d_step_r1)  # explains a non-function at once
+
+    def run_step(generator, discriminator, x_real, z, gamma):
+        return _after_step(d_step_r1, generator, discriminator, x_real, z, gamma)
+
+    with Checker("d_step_r1", run_step, hidden=hidden) as c:
         if hidden:
             generator, discriminator = _tiny_gan(5)
             data = torch.Generator().manual_seed(6)
             x_real, z = torch.randn(40, 2, generator=data) * 0.5 - 1, torch.randn(40, 2, generator=data)
-            ref_d = copy.deepcopy(discriminator)
-            expected_loss = _reference_d_step(generator, ref_d, torch.optim.SGD(ref_d.parameters(), lr=0.1), x_real, z)
-            g_before = [p.detach().clone() for p in generator.parameters()]
-            generator, discriminator, loss = c.call(generator, discriminator, x_real, z)
-            value = _loss_value(loss)
-            c.expect(value is not None and math.isclose(value, expected_loss, rel_tol=1e-4),
-                     "returns D's loss before the update (another G, D and batch of 40)",
-                     input="a tiny G and D (seed 5), 40 real points, 40 noise vectors",
-                     expected=round(expected_loss, 5), got=loss,
-                     hint="two softplus terms on D's logits, real and generated, averaged over the batch.",
-                     answer=D_LOSS)
-            same = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(discriminator.parameters(), ref_d.parameters()))
-            g_same = all(torch.equal(a, b) for a, b in zip(g_before, generator.parameters()))
-            c.expect(same and g_same, "moves D by exactly one clean step and leaves G alone (another G, D and batch)",
-                     input="the same tiny GAN", expected="D after one SGD step from zeroed gradients, G unchanged",
-                     got="different weights", hint="clear stale gradients, step once, touch only D.",
-                     answer="with torch.no_grad(): x_fake = generator(z); then " + D_UPDATE)
+            for gamma in (0.3, 4.0):
+                ref_d, expected = _reference_after(generator, discriminator, x_real, z, gamma)
+                _, stepped, loss = c.call(generator, discriminator, x_real, z, gamma)
+                value = _loss_value(loss)
+                same = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(stepped.parameters(), ref_d.parameters()))
+                c.expect(value is not None and math.isclose(value, expected, rel_tol=1e-4) and same,
+                         f"gives artlab's d_step with R1 (gamma {gamma}): the same loss and the same update "
+                         "(another G, D and batch of 40)", input=f"a tiny GAN (seed 5), 40 points, gamma {gamma}",
+                         expected=round(expected, 5), got=loss,
+                         hint="the penalty is part of the loss D minimises, with its own gradient.", answer=D_LOSS)
             return
         generator, discriminator = _tiny_gan(0)
         data = torch.Generator().manual_seed(1)
         x_real = torch.randn(16, 2, generator=data) + 2
         z = torch.randn(16, 2, generator=data)
 
-        ref_g, ref_d = copy.deepcopy(generator), copy.deepcopy(discriminator)
-        expected_loss = _reference_d_step(ref_g, ref_d, torch.optim.SGD(ref_d.parameters(), lr=0.1), x_real, z)
-
+        ref_d, expected = _reference_after(generator, discriminator, x_real, z, 0.0)
         g_before = [p.detach().clone() for p in generator.parameters()]
-        generator, discriminator, loss = c.call(generator, discriminator, x_real, z)
+        generator_after, stepped, loss = c.call(generator, discriminator, x_real, z, 0.0)
         value = _loss_value(loss)
-        c.expect(value is not None and math.isclose(value, expected_loss, rel_tol=1e-4),
-                 "returns D's loss -mean log D(x_real) - mean log(1 - D(G(z))) before the update",
-                 input="a tiny G and D, 16 real points, 16 noise vectors", expected=round(expected_loss, 5),
+        c.expect(value is not None and math.isclose(value, expected, rel_tol=1e-4),
+                 "returns D's loss -mean log D(x_real) - mean log(1 - D(G(z))) when gamma = 0",
+                 input="a tiny G and D, 16 real points, 16 noise vectors, gamma 0", expected=round(expected, 5),
                  got=loss, hint="D's loss has a term for real points (label 1) and one for generated points "
                                 "(label 0), from logits, measured before the step and returned as a number.",
                  answer=D_LOSS)
-        c.expect(all(torch.equal(a, b) for a, b in zip(g_before, generator.parameters())),
+        c.expect(all(torch.equal(a, b) for a, b in zip(g_before, generator_after.parameters())),
                  "leaves the generator's weights unchanged", expected="G unchanged", got="G's weights changed",
                  hint="nothing in this step may write into the generator.",
                  answer="make x_fake under torch.no_grad() and step only the optimizer you were given (D's).")
-        c.expect(all(p.grad is None or not p.grad.abs().sum() for p in generator.parameters()),
+        c.expect(all(p.grad is None or not p.grad.abs().sum() for p in generator_after.parameters()),
                  "computes no gradients for the generator (G(z) is detached)",
                  expected="no gradient in G's parameters", got="G's parameters received gradients",
                  hint="the generated points should enter D's loss as constants.",
                  answer="with torch.no_grad(): x_fake = generator(z)  (or x_fake = generator(z).detach()).")
-        moved = [not torch.equal(a, b) for a, b in zip(ref_d.parameters(), _tiny_gan(0)[1].parameters())]
-        same_update = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(discriminator.parameters(), ref_d.parameters()))
-        c.expect(any(moved) and same_update, "takes exactly one optimizer step on fresh gradients",
+        same_update = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(stepped.parameters(), ref_d.parameters()))
+        c.expect(same_update, "takes exactly one optimizer step on fresh gradients (gamma = 0)",
                  expected="D's weights after one SGD step from zeroed gradients",
                  got="different weights (stale gradients added, no step, or several steps)",
                  hint="the optimizer arrives with stale gradients: clear them, compute fresh ones, step once.",
                  answer=D_UPDATE)
+
+        # a linear D: its gradient in x is its weight w everywhere, so R1 = |w|^2 exactly
+        linear = nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
         with torch.no_grad():
-            after = (torch.nn.functional.softplus(-discriminator(x_real)).mean()
-                     + torch.nn.functional.softplus(discriminator(generator(z))).mean()).item()
-        c.expect(after < expected_loss, "lowers D's loss on the same batch", expected=f"< {expected_loss:.4f}",
-                 got=round(after, 5), hint="D minimises its loss; check the signs of the two terms.",
-                 answer="loss = softplus(-logits_real).mean() + softplus(logits_fake).mean(), then one step.")
+            linear[0].weight.copy_(torch.tensor([[0.6, -0.8]]))
+            linear[0].bias.zero_()
+        plain = _reference_after(generator, linear, x_real, z, 0.0)[1]
+        _, _, loss = c.call(generator, linear, x_real, z, 2.0)
+        value = _loss_value(loss)
+        want = plain + 2.0 / 2 * 1.0
+        c.expect(value is not None and math.isclose(value, want, rel_tol=1e-4),
+                 "adds gamma/2 * mean |grad_x D(x_real)|^2: for a linear D with |w| = 1 and gamma = 2, exactly 1",
+                 input="D(x) = 0.6 x1 - 0.8 x2 (|w| = 1), gamma 2", expected=round(want, 5), got=loss,
+                 hint="differentiate D's logits with respect to the real points (not the weights), square, sum over "
+                      "the coordinates, average over the batch, and weight by gamma/2.",
+                 answer=D_LOSS)
+
+        for gamma in (1.0, 10.0):
+            ref_d, expected = _reference_after(generator, discriminator, x_real, z, gamma)
+            _, stepped, loss = c.call(generator, discriminator, x_real, z, gamma)
+            value = _loss_value(loss)
+            same_update = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(stepped.parameters(), ref_d.parameters()))
+            c.expect(value is not None and math.isclose(value, expected, rel_tol=1e-4) and same_update,
+                     f"with gamma = {gamma}, the same loss and the same update as artlab's d_step with R1",
+                     input=f"the tiny GAN, gamma {gamma}", expected=f"loss {expected:.5f} and artlab's update",
+                     got=f"loss {value}, " + ("the same update" if same_update else "a different update"),
+                     hint="the penalty must reach D's weights through the gradient: ask autograd to keep the graph "
+                          "of the input gradient, so that backward can differentiate it again.",
+                     answer="torch.autograd.grad(logits_real.sum(), x_real, create_graph=True); " + D_LOSS)
 
 
 MODES = ("distances = torch.cdist(samples, means); d, nearest = distances.min(dim=1); "
@@ -313,3 +413,92 @@ def check_modes_covered(modes_covered, *, hidden: bool = False) -> None:
                  input="sigma 0.5: one point at (0.55, 0), within 3 sigma of modes 0 and 1",
                  expected=1, got=out, hint="a sample belongs to one mode only, the closest one.",
                  answer=MODES)
+
+
+def _cover_probability(n: int, n_modes: int, high_quality: float) -> float:
+    """P(all modes covered) for n samples spread uniformly over the modes, each of high quality with
+    probability ``high_quality``: inclusion-exclusion over the modes left empty."""
+    return float(sum((-1) ** j * math.comb(n_modes, j) * (1 - j * high_quality / n_modes) ** n
+                     for j in range(n_modes + 1)))
+
+
+def _reference_samples_needed(n_modes: int, high_quality: float, confidence: float) -> int:
+    n = n_modes
+    while _cover_probability(n, n_modes, high_quality) < confidence:
+        n += 1
+    return n
+
+
+SAMPLES = ("P(all K covered | N) = sum_j (-1)^j C(K, j) (1 - j q / K)^N (inclusion-exclusion over the modes "
+           "left empty); return the smallest N >= K with P >= confidence, trying N = K, K + 1, ...")
+
+
+def check_samples_needed(samples_needed, *, hidden: bool = False) -> None:
+    """``samples_needed(n_modes, high_quality, confidence)``: the fewest samples with which a perfect
+    generator covers every mode with at least that probability; checked against the exact count and
+    against drawing real samples from lesson 02's ring."""
+    with Checker("samples_needed", samples_needed, hidden=hidden) as c:
+        if hidden:
+            for k, q, conf in ((25, 0.989, 0.99), (3, 0.5, 0.9), (10, 0.95, 0.5)):
+                want = _reference_samples_needed(k, q, conf)
+                got = c.call(k, q, conf)
+                c.expect(isinstance(got, int) and not isinstance(got, bool) and got == want,
+                         f"K = {k} modes, high-quality share {q}, confidence {conf}: {want} samples",
+                         input=f"samples_needed({k}, {q}, {conf})", expected=want, got=got,
+                         hint="the same count for any K, q and confidence.", answer=SAMPLES)
+            return
+        got = c.call(8, 0.989, 0.95)
+        want = _reference_samples_needed(8, 0.989, 0.95)
+        c.expect(isinstance(got, int) and not isinstance(got, bool), "returns a whole number of samples",
+                 input="samples_needed(8, 0.989, 0.95)", expected="an int", got=type(got).__name__,
+                 hint="count samples with a plain Python int.", answer="return the first N that is enough, an int.")
+        c.expect(got >= want, "is enough: with that many samples all 8 modes of the ring are covered "
+                 "at least 95% of the time", input="samples_needed(8, 0.989, 0.95)",
+                 expected=f">= {want} (P(all covered) at {want}: {_cover_probability(want, 8, 0.989):.4f})",
+                 got=f"{got} (P(all covered) = {_cover_probability(got, 8, 0.989):.4f})",
+                 hint="a mode stays empty when none of the N samples is a high-quality one of it: with N samples "
+                      "that has probability (1 - q/K)^N for each mode; all K at once need more care.",
+                 answer=SAMPLES)
+        c.expect(got == want, "is the fewest: one sample less would not be enough",
+                 input="samples_needed(8, 0.989, 0.95)",
+                 expected=f"{want} (with {want - 1}: P = {_cover_probability(want - 1, 8, 0.989):.4f} < 0.95)",
+                 got=got,
+                 hint="search N upwards from K, and stop at the first N whose probability is high enough.",
+                 answer=SAMPLES)
+        even = _reference_samples_needed(8, 0.989, 0.5)
+        got = c.call(8, 0.989, 0.5)
+        c.expect(got == even, "is exact at an even chance too, where a union bound over-counts",
+                 input="samples_needed(8, 0.989, 0.5)",
+                 expected=f"{even} (P = {_cover_probability(even, 8, 0.989):.4f}; with {even - 1}: "
+                          f"{_cover_probability(even - 1, 8, 0.989):.4f})",
+                 got=got,
+                 hint="a bound such as 'K times the chance of one empty mode' over-counts the cases with two "
+                      "empty modes: count them exactly (inclusion-exclusion), or search N upwards.",
+                 answer=SAMPLES)
+        for k, q, conf in ((1, 1.0, 0.9), (2, 1.0, 0.75)):
+            want = _reference_samples_needed(k, q, conf)
+            got = c.call(k, q, conf)
+            c.expect(got == want, f"small cases: K = {k}, q = {q}, confidence {conf} needs {want}",
+                     input=f"samples_needed({k}, {q}, {conf})", expected=want, got=got,
+                     hint="with K = 2 perfect modes, N samples miss one of them with probability 2 (1/2)^N.",
+                     answer=SAMPLES)
+
+        # the experiment: draw that many real samples from the ring, many times, and count
+        from artlab.data.toy import ring
+        from artlab.gan.metrics import modes_covered
+
+        mixture = ring()
+        n = want = _reference_samples_needed(8, 0.989, 0.95)
+        got = c.call(8, 0.989, 0.95)
+        trials = 400
+        rng = torch.Generator().manual_seed(2)
+        covered = sum(modes_covered(mixture.sample(int(got) if isinstance(got, int) else n, generator=rng),
+                                    mixture.means, mixture.sigma) == 8 for _ in range(trials)) / trials
+        predicted = _cover_probability(int(got), 8, 0.989) if isinstance(got, int) else float("nan")
+        spread = 3 * math.sqrt(max(predicted * (1 - predicted), 1e-4) / trials)
+        c.expect(abs(covered - predicted) <= spread and covered >= 0.95 - spread,
+                 f"holds for real samples of lesson 02's ring: {trials} draws of that many samples",
+                 input=f"{trials} draws of {got} samples from ring(), modes_covered == 8?",
+                 expected=f"covered in about {predicted:.1%} of the draws (within {spread:.1%})",
+                 got=f"{covered:.1%}",
+                 hint="q is the share of real samples within 3 sigma of their mode (98.9% in 2-D).", answer=SAMPLES)

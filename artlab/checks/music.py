@@ -1,4 +1,11 @@
-"""Checks for exercises 06 and 07 (``exercises/06_music_as_data.ipynb``, ``exercises/07_composing_with_lstm.ipynb``)."""
+"""Checks for exercises 06 and 07 (``exercises/06_music_as_data.ipynb``, ``exercises/07_composing_with_lstm.ipynb``).
+
+Besides the encoder, the decoder, the samplers, the bigram baseline and one training step, two
+checks test what the learner derives first: :func:`check_bar_positions` (where in its bar each
+note starts, exactly, compared with the corpus melodies' own bar numbers) and
+:func:`check_temperature_for_entropy` (the temperature that gives a next-note distribution a
+chosen entropy, which exists because the entropy grows with the temperature).
+"""
 from __future__ import annotations
 
 import math
@@ -12,8 +19,8 @@ from artlab.checks import Checker
 from artlab.music.melody import REST, Melody
 from artlab.music.tokens import Vocabulary
 
-__all__ = ["check_melody_to_tokens", "check_tokens_to_melody", "check_softmax_with_temperature",
-           "check_top_p_filter", "check_bigram_nll", "check_training_step"]
+__all__ = ["check_melody_to_tokens", "check_tokens_to_melody", "check_bar_positions", "check_softmax_with_temperature",
+           "check_top_p_filter", "check_temperature_for_entropy", "check_bigram_nll", "check_training_step"]
 
 _VOCAB = Vocabulary()
 _MELODIES = {
@@ -389,3 +396,140 @@ def check_training_step(training_step, *, hidden: bool = False) -> None:
                  expected="a falling loss", got=[round(x, 3) for x in losses],
                  hint="gradient descent on one batch must lower that batch's loss; check the sign and the order of "
                       "the calls.", answer=STEP)
+
+
+# --- exercise 06: where in the bar ----------------------------------------------------------------
+
+def _reference_positions(melody: Melody) -> list[tuple[int, Fraction]]:
+    bar, upbeat = melody.bar_length, melody.upbeat
+    shift = bar - upbeat if upbeat else Fraction(0)  # the first note's place in the (incomplete) bar 0
+    return [(b, (onset + shift) % bar) for b, onset in zip(melody.bar_index(), melody.onsets())]
+
+
+POSITIONS = ("bar = melody.bar_length; shift = bar - melody.upbeat if melody.upbeat else 0; onset = 0; for d in "
+             "melody.durations: t = onset + shift; bar number = int(t // bar) + (0 if melody.upbeat else 1), "
+             "position = t % bar (Fractions throughout); onset += d")
+
+
+def _positions(out) -> list[tuple[int, Fraction]] | None:
+    try:
+        pairs = [(b, q) for b, q in out]
+    except (TypeError, ValueError):
+        return None
+    if not all(isinstance(b, int) and not isinstance(b, bool) and isinstance(q, (Fraction, int)) for b, q in pairs):
+        return None
+    return [(b, Fraction(q)) for b, q in pairs]
+
+
+def check_bar_positions(bar_positions, *, hidden: bool = False) -> None:
+    """``bar_positions(melody)``: for each event, (the bar it starts in, numbered as in a score, and
+    where in that bar it starts, in quarter notes, as an exact Fraction)."""
+    with Checker("bar_positions", bar_positions, hidden=hidden) as c:
+        if hidden:
+            for label, melody in _HIDDEN_MELODIES.items():
+                want = _reference_positions(melody)
+                got = _positions(c.call(melody))
+                c.expect(got == want, f"places every note of {label}", input=melody, expected=want, got=got,
+                         hint="the same rule for every meter and upbeat.", answer=POSITIONS)
+            return
+        scale = _MELODIES["a scale in 4/4"]
+        out = c.call(scale)
+        got = _positions(out)
+        c.expect(got is not None and len(got) == len(scale),
+                 "returns one (bar, position) pair per event, the position as a Fraction",
+                 input=scale, expected=f"{len(scale)} pairs such as (1, Fraction(0, 1))", got=out,
+                 hint="keep durations as Fractions: adding them gives exact positions; a float would not be exact.",
+                 answer=POSITIONS)
+        c.expect(got == _reference_positions(scale), "places a 4/4 scale without upbeat: bar 1 at 0, 1, 2, 3",
+                 input=scale, expected=_reference_positions(scale), got=got,
+                 hint="without an upbeat the first note starts bar 1 on its first beat (position 0).",
+                 answer=POSITIONS)
+        jig = _MELODIES["a jig with an upbeat and a rest"]
+        got = _positions(c.call(jig))
+        c.expect(got == _reference_positions(jig),
+                 "counts the upbeat as bar 0: a 6/8 jig's eighth-note upbeat starts at 5/2 of bar 0",
+                 input=jig, expected=_reference_positions(jig), got=got,
+                 hint="an upbeat of u quarters is the end of bar 0: it starts bar_length - u quarters into that bar.",
+                 answer=POSITIONS)
+        triplets = _MELODIES["triplets in A minor"]
+        got = _positions(c.call(triplets))
+        c.expect(got == _reference_positions(triplets),
+                 "places triplets exactly: the note after three triplet eighths lands on a beat",
+                 input=triplets, expected=_reference_positions(triplets), got=got,
+                 hint="1/3 has no exact float; sum Fractions, never floats.", answer=POSITIONS)
+        from artlab.music.corpus import load_corpus
+
+        tunes = load_corpus().tunes[::40][:250]
+        wrong = []
+        for tune in tunes:
+            melody = tune.melody
+            got = _positions(c.call(melody))
+            if got != _reference_positions(melody):
+                wrong.append(tune.id)
+        c.expect(not wrong, f"agrees with the corpus's bar numbers and the meters on {len(tunes)} melodies of "
+                 "all four collections", input=f"every 40th tune of load_corpus(), {len(tunes)} in all",
+                 expected="every event placed", got=f"{len(wrong)} melodies differ, the first {wrong[:1]}",
+                 hint="look at one of them: its meter, its upbeat, its first few durations.", answer=POSITIONS)
+
+
+# --- exercise 07: a temperature for a chosen entropy -----------------------------------------------
+
+def _entropy(logits: torch.Tensor, temperature: float) -> float:
+    p = torch.softmax(logits.double() / temperature, dim=-1)
+    return float(-(p * torch.log(p.clamp_min(1e-300))).sum())
+
+
+ENTROPY = ("H(T) = entropy of softmax(logits / T) rises from log(#ties at the max) as T -> 0 to log V as T -> inf; "
+           "if not H(0+) < target < log V: return None; else bisect on log T (lo, hi = 1e-4, 1e4) until "
+           "H(T) is within 1e-6 of target")
+
+
+def check_temperature_for_entropy(temperature_for_entropy, *, hidden: bool = False) -> None:
+    """``temperature_for_entropy(logits, entropy)``: the T at which softmax(logits / T) has that entropy
+    (in nats), or None when no temperature gives it."""
+    with Checker("temperature_for_entropy", temperature_for_entropy, hidden=hidden) as c:
+        g = torch.Generator().manual_seed(8 if hidden else 0)
+        if hidden:
+            logits = torch.randn(160, generator=g) * 4
+            for target in (0.3, 2.0, 4.5):
+                got = c.call(logits, target)
+                ok = isinstance(got, (float, int)) and not isinstance(got, bool) and got > 0
+                c.expect(ok and abs(_entropy(logits, float(got)) - target) < 1e-3,
+                         f"hits entropy {target} on 160 logits (the size of the melody vocabulary)",
+                         input=f"160 random logits, entropy {target}", expected=f"H(T) = {target}",
+                         got=f"T = {got}, H(T) = {_entropy(logits, float(got)):.4f}" if ok else got,
+                         hint="the same search for any size of vocabulary.", answer=ENTROPY)
+            return
+        logits = torch.randn(10, generator=g) * 2
+        got = c.call(logits, 1.2)
+        c.expect(isinstance(got, (float, int)) and not isinstance(got, bool) and got > 0,
+                 "returns a temperature, a number > 0", input="10 random logits, entropy 1.2 nats",
+                 expected="a float > 0", got=got,
+                 hint="return the temperature itself as a float (float(t) if it is a tensor).", answer=ENTROPY)
+        c.expect(abs(_entropy(logits, got) - 1.2) < 1e-3, "gives softmax(logits / T) an entropy of 1.2 nats",
+                 input="10 random logits, entropy 1.2 nats", expected="H(T) = 1.200",
+                 got=f"T = {got:.4f}, H(T) = {_entropy(logits, got):.4f}",
+                 hint="the entropy only grows as T grows, so a search that halves an interval of T finds it.",
+                 answer=ENTROPY)
+        temps = []
+        for t in (0.5, 1.0, 2.0):  # lesson 07's temperatures, there and back
+            target = _entropy(logits, t)
+            temps.append(c.call(logits, target))
+        c.expect(all(isinstance(v, (float, int)) and math.isclose(v, t, rel_tol=1e-2) for v, t in zip(temps, (0.5, 1, 2))),
+                 "finds lesson 07's temperatures 0.5, 1 and 2 back from their entropies",
+                 input="the entropies of softmax(logits / T) for T = 0.5, 1, 2", expected=[0.5, 1.0, 2.0], got=temps,
+                 hint="bracket T widely enough: from well below 0.5 to well above 2.", answer=ENTROPY)
+        sharp = logits * 100
+        got = c.call(sharp, 1.0)
+        c.expect(isinstance(got, (float, int)) and not isinstance(got, bool) and got > 0
+                 and abs(_entropy(sharp, float(got)) - 1.0) < 1e-3,
+                 "works for large logits (a confident model) without overflow",
+                 input="the logits times 100, entropy 1.0", expected="H(T) = 1.000",
+                 got=got if not isinstance(got, (float, int)) else f"T = {got:.4f}, H(T) = {_entropy(sharp, float(got)):.4f}",
+                 hint="let torch.softmax turn logits into probabilities; it subtracts the maximum for you.",
+                 answer=ENTROPY)
+        high, low = c.call(logits, math.log(10) + 0.01), c.call(logits, -0.5)
+        c.expect(high is None and low is None,
+                 "returns None for entropies no temperature gives (above log V, or below 0)",
+                 input="entropy log 10 + 0.01 and -0.5 for 10 logits", expected=(None, None), got=(high, low),
+                 hint="what is the entropy as T grows without bound? As T shrinks to 0?", answer=ENTROPY)

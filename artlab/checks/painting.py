@@ -4,12 +4,17 @@ Lesson 03:
 
 * :func:`check_conv_transpose_output_size`: out = (in - 1) * stride - 2 * padding + kernel + output_padding;
 * :func:`check_dcgan_init`: convolution weights ~ N(0, 0.02), batch-norm scales ~ N(1, 0.02), biases 0;
-* :func:`check_slerp`: spherical interpolation between two latent vectors.
+* :func:`check_slerp`: spherical interpolation between two latent vectors;
+* :func:`check_stamps_per_pixel`: how many kernel stamps of a transposed convolution cover each
+  output pixel, derived by the learner and compared with PyTorch's layer (the checkerboard).
 
 Lesson 04:
 
 * :func:`check_gradient_penalty`: WGAN-GP's E[(|grad f(x_hat)|_2 - 1)^2] on interpolates;
-* :func:`check_frechet_distance`: the Fréchet distance between two Gaussians.
+* :func:`check_frechet_distance`: the Fréchet distance between two Gaussians;
+* :func:`check_mean_term`: the expected squared distance between the means of two samples of n
+  from one Gaussian, 2 tr(Sigma) / n, derived by the learner and checked by sampling: why the
+  FDD of real against real is not 0 and grows as samples shrink.
 """
 from __future__ import annotations
 
@@ -22,8 +27,8 @@ from torch import nn
 from artlab.checks import Checker
 from artlab.gan.quality import frechet_distance as reference_frechet_distance
 
-__all__ = ["check_conv_transpose_output_size", "check_dcgan_init", "check_slerp", "check_gradient_penalty",
-           "check_frechet_distance"]
+__all__ = ["check_conv_transpose_output_size", "check_dcgan_init", "check_slerp", "check_stamps_per_pixel",
+           "check_gradient_penalty", "check_frechet_distance", "check_mean_term"]
 
 
 # --- lesson 03 ----------------------------------------------------------------------------------
@@ -261,6 +266,72 @@ class _HalfSquareCritic(nn.Module):
         return self.a / 2 * x.flatten(1).pow(2).sum(1)
 
 
+def _torch_stamps(size: int, kernel: int, stride: int, padding: int) -> list[int]:
+    """What PyTorch's transposed convolution says: a kernel of ones applied to an input of ones."""
+    layer = nn.ConvTranspose1d(1, 1, kernel, stride=stride, padding=padding, bias=False)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+        out = layer(torch.ones(1, 1, size))[0, 0]
+    return [int(round(v)) for v in out.tolist()]
+
+
+def _as_counts(out) -> list[int] | None:
+    if isinstance(out, torch.Tensor):
+        out = out.tolist()
+    if isinstance(out, np.ndarray):
+        out = out.tolist()
+    if isinstance(out, (list, tuple)) and all(isinstance(v, (int, float, np.integer)) and not isinstance(v, bool)
+                                              and float(v).is_integer() for v in out):
+        return [int(v) for v in out]
+    return None
+
+
+STAMPS = ("out = (size - 1) * stride - 2 * padding + kernel; output pixel o is stamped by input i when "
+          "0 <= o + padding - i * stride < kernel: return [sum(0 <= o + padding - i * stride < kernel "
+          "for i in range(size)) for o in range(out)]")
+
+
+def check_stamps_per_pixel(stamps_per_pixel, *, hidden: bool = False) -> None:
+    """``stamps_per_pixel(size, kernel, stride, padding)``: for a 1-D transposed convolution, how many
+    input pixels stamp each output pixel; compared with ``nn.ConvTranspose1d`` applied to ones."""
+    with Checker("stamps_per_pixel", stamps_per_pixel, hidden=hidden) as c:
+        if hidden:
+            for args in ((7, 5, 2, 2), (4, 6, 3, 1), (6, 2, 3, 0), (5, 8, 2, 3)):
+                want = _torch_stamps(*args)
+                got = _as_counts(c.call(*args))
+                c.expect(got == want, "matches nn.ConvTranspose1d for size, kernel, stride, padding = {}, {}, {}, {}"
+                         .format(*args), input=f"stamps_per_pixel{args}", expected=want, got=got,
+                         hint="the same rule for every layer: which input pixels' stamps reach output pixel o?",
+                         answer=STAMPS)
+            return
+        want = _torch_stamps(3, 4, 2, 1)
+        got = c.call(3, 4, 2, 1)
+        counts = _as_counts(got)
+        c.expect(counts is not None, "returns one whole number per output pixel",
+                 input="stamps_per_pixel(3, 4, 2, 1)", expected="a list of ints", got=got,
+                 hint="a count of stamps is a whole number; return a list (or a 1-D tensor) of them.",
+                 answer=STAMPS)
+        c.expect(len(counts) == len(want), "has as many entries as the layer has output pixels",
+                 input="stamps_per_pixel(3, 4, 2, 1)", expected=f"{len(want)} entries", got=f"{len(counts)} entries",
+                 hint="lesson 03's size formula says how long the output is.",
+                 answer="(size - 1) * stride - 2 * padding + kernel output pixels; " + STAMPS)
+        c.expect(counts == want, "matches PyTorch for DCGAN's layer: kernel 4, stride 2, padding 1",
+                 input="stamps_per_pixel(3, 4, 2, 1)", expected=want, got=counts,
+                 hint="input pixel i stamps the kernel starting at i * stride - padding in the output; count, for "
+                      "each output pixel, the stamps that cover it.", answer=STAMPS)
+        for args, what in (((6, 4, 2, 1), "every pixel inside is covered exactly twice when the stride divides "
+                                         "the kernel (4 by 2)"),
+                           ((6, 3, 2, 0), "coverage alternates 1, 2, 1, 2 when it does not (kernel 3, stride 2): "
+                                         "the checkerboard"),
+                           ((5, 3, 3, 0), "no pixel is stamped twice when kernel = stride"),
+                           ((4, 3, 1, 0), "stride 1 is an ordinary 'full' convolution: 1, 2, 3, 3, 2, 1")):
+            want = _torch_stamps(*args)
+            got = _as_counts(c.call(*args))
+            c.expect(got == want, what, input=f"stamps_per_pixel{args}", expected=want, got=got,
+                     hint="check your rule on paper for the first few output pixels, padding included.",
+                     answer=STAMPS)
+
+
 def _value(out) -> float | None:
     if isinstance(out, torch.Tensor) and out.numel() == 1:
         return out.item()
@@ -407,3 +478,61 @@ def check_frechet_distance(frechet_distance, *, hidden: bool = False) -> None:
                  "is symmetric: d(P, Q) = d(Q, P)", input="the same two Gaussians, swapped",
                  expected=_number(got), got=back,
                  hint="nothing in the formula depends on which Gaussian comes first.", answer=FD)
+
+
+def _sampled_mean_term(cov: np.ndarray, n: int, trials: int, rng: np.random.Generator, mean=None) -> float:
+    """Monte Carlo E|mean of n draws - mean of n other draws|^2 from N(mean, cov)."""
+    dim = len(cov)
+    mean = np.zeros(dim) if mean is None else np.asarray(mean)
+    root = np.linalg.cholesky(cov)
+    a = rng.normal(size=(trials, n, dim)) @ root.T + mean
+    b = rng.normal(size=(trials, n, dim)) @ root.T + mean
+    return float(((a.mean(1) - b.mean(1)) ** 2).sum(1).mean())
+
+
+MEAN_TERM = ("each sample mean is N(mu, Sigma / n), independent of the other, so their difference is N(0, 2 Sigma / n) "
+             "and E|d|^2 = trace(2 Sigma / n): return 2 * np.trace(cov) / n")
+
+
+def check_mean_term(mean_term, *, hidden: bool = False) -> None:
+    """``mean_term(cov, n)``: E|mean of n draws - mean of n other draws|^2 for draws from N(mu, cov),
+    compared with sampling."""
+    with Checker("mean_term", mean_term, hidden=hidden) as c:
+        rng = np.random.default_rng(5 if hidden else 0)
+        if hidden:
+            for dim, n in ((3, 7), (16, 50)):
+                cov = _random_covariance(rng, dim) * 3
+                want = 2 * np.trace(cov) / n
+                got = _number(c.call(cov, n))
+                c.expect(got is not None and math.isclose(got, want, rel_tol=1e-6),
+                         f"is right for another {dim}-d covariance and n = {n}", input=f"a random {dim}x{dim} covariance",
+                         expected=round(want, 6), got=got, hint="the same derivation for any covariance and n.",
+                         answer=MEAN_TERM)
+            return
+        cov = _random_covariance(rng, 4)
+        got = _number(c.call(cov, 10))
+        c.expect(got is not None, "returns a number", input="a 4x4 covariance, n = 10", expected="a float",
+                 got=got, hint="the expected value is one number.", answer="return a float: " + MEAN_TERM)
+        sampled = _sampled_mean_term(cov, 10, 4000, rng)
+        spread = 0.08 * sampled
+        c.expect(abs(got - sampled) < spread, "matches sampling: 4,000 pairs of samples of 10 from a 4-d Gaussian",
+                 input="a 4x4 covariance, n = 10", expected=f"about {sampled:.4f} (sampled, +-8%)", got=got,
+                 hint="a mean of n independent draws has covariance Sigma / n; what about the difference of two such means?",
+                 answer=MEAN_TERM)
+        c.expect(math.isclose(_number(c.call(cov, 40)), got / 4, rel_tol=1e-6),
+                 "falls as 1/n: four times the samples, a quarter of the distance", input="the same covariance, n = 40",
+                 expected=got / 4, got=_number(c.call(cov, 40)),
+                 hint="how does the covariance of a mean depend on the number of draws?", answer=MEAN_TERM)
+        scaled = _number(c.call(4 * cov, 10))
+        c.expect(scaled is not None and math.isclose(scaled, 4 * got, rel_tol=1e-6),
+                 "scales with the spread: 4 times the covariance, 4 times the distance", input="4 cov, n = 10",
+                 expected=4 * got, got=scaled, hint="the squared distance is in the units of the covariance.",
+                 answer=MEAN_TERM)
+        correlated = np.array([[1.0, 0.9], [0.9, 1.0]])
+        diagonal = np.eye(2)
+        a, b = _number(c.call(correlated, 5)), _number(c.call(diagonal, 5))
+        c.expect(a is not None and b is not None and math.isclose(a, b, rel_tol=1e-6),
+                 "depends only on the variances (the trace), not on the correlations",
+                 input="[[1, 0.9], [0.9, 1]] and the identity, n = 5", expected=f"the same for both ({b})",
+                 got=(a, b), hint="expand |d|^2 as a sum over coordinates: which entries of the covariance appear?",
+                 answer=MEAN_TERM)

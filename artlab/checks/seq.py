@@ -4,6 +4,8 @@ Each check compares the learner's function with ``torch.nn`` on random weights o
 shapes (I != H, so a missing transpose shows) and tests the properties the lesson names:
 the gates of an LSTM by opening and closing them one at a time, the loop over time with a
 step function whose answer is known, clipping by what it must keep and what it must change.
+:func:`check_bptt_scalar` checks backpropagation through time derived by hand for a one-unit
+RNN against autograd, step by step.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from torch import nn
 
 from artlab.checks import Checker
 
-__all__ = ["check_rnn_step", "check_lstm_step", "check_unroll", "check_clip_grad_norm"]
+__all__ = ["check_rnn_step", "check_lstm_step", "check_unroll", "check_clip_grad_norm", "check_bptt_scalar"]
 
 ATOL = 1e-5
 RNN = "h_t = torch.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)"
@@ -331,3 +333,84 @@ def check_clip_grad_norm(clip_grad_norm, *, hidden: bool = False) -> None:
                  expected="torch's clipped gradients", got=_max_diff(out[0], params[0].grad),
                  hint="PyTorch adds a tiny number to the norm before dividing.",
                  answer="scale = min(1.0, max_norm / (‖g‖ + 1e-6)): " + CLIP)
+
+
+def _autograd_bptt(w: float, u: float, xs) -> tuple[float, list[float]]:
+    """dh_T/dw for h_t = tanh(w h_{t-1} + u x_t), h_0 = 0, and each step's share of it, by autograd:
+    every step gets its own copy of w, so the gradient of each copy is that step's contribution."""
+    copies = [torch.tensor(float(w), dtype=torch.float64, requires_grad=True) for _ in xs]
+    h = torch.zeros((), dtype=torch.float64)
+    for w_t, x in zip(copies, xs):
+        h = torch.tanh(w_t * h + u * float(x))
+    grads = torch.autograd.grad(h, copies)
+    shares = [float(g) for g in grads]
+    return sum(shares), shares
+
+
+def _pair(out):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        return None, None
+    total, shares = out
+    try:
+        total = float(total)
+        shares = [float(v) for v in shares]
+    except (TypeError, ValueError):
+        return None, None
+    return total, shares
+
+
+BPTT = ("forward: h = [0]; for x in xs: h.append(tanh(w * h[-1] + u * x)); backward: delta = 1 (dh_T/dh_T); "
+        "for t = T ... 1: a = delta * (1 - h[t] ** 2); share[t] = a * h[t - 1]; delta = a * w; "
+        "return sum(shares), shares")
+
+
+def check_bptt_scalar(bptt_scalar, *, hidden: bool = False) -> None:
+    """``bptt_scalar(w, u, xs)``: (dh_T/dw, each step's contribution to it) for the one-unit RNN
+    h_t = tanh(w h_{t-1} + u x_t), h_0 = 0, computed by a backward pass written by hand."""
+    with Checker("bptt_scalar", bptt_scalar, hidden=hidden) as c:
+        if hidden:
+            g = torch.Generator().manual_seed(17)
+            for w, u, length in ((1.4, -0.7, 9), (-0.3, 2.0, 25), (0.9, 0.5, 60)):
+                xs = torch.randn(length, generator=g, dtype=torch.float64).tolist()
+                want, shares = _autograd_bptt(w, u, xs)
+                total, got = _pair(c.call(w, u, xs))
+                ok = total is not None and len(got) == length and abs(total - want) <= 1e-8 + 1e-6 * abs(want) and all(
+                    abs(a - b) <= 1e-8 + 1e-6 * abs(b) for a, b in zip(got, shares))
+                c.expect(ok, f"matches autograd for w = {w}, u = {u} over {length} random inputs",
+                         input=f"bptt_scalar({w}, {u}, <{length} random inputs>)", expected=round(want, 8),
+                         got=total, hint="the same backward loop for any weights and any length.", answer=BPTT)
+            return
+        xs = [1.0, 0.0, 0.0]
+        want, shares = _autograd_bptt(0.5, 1.0, xs)
+        out = c.call(0.5, 1.0, xs)
+        total, got = _pair(out)
+        c.expect(total is not None and len(got) == len(xs),
+                 "returns (dh_T/dw, one contribution per time step)", input="bptt_scalar(0.5, 1.0, [1, 0, 0])",
+                 expected="a number and a list of 3 numbers", got=out,
+                 hint="return a pair: the total, and the list of each step's part of it, step 1 first.",
+                 answer="return total, shares  (" + BPTT + ")")
+        c.expect(abs(total - want) < 1e-9, "gives dh_3/dw for a note struck once, then silence",
+                 input="w = 0.5, u = 1, xs = [1, 0, 0]", expected=round(want, 10), got=total,
+                 hint="w is used at every step: the total is a sum over the steps of what each use of w contributes.",
+                 answer=BPTT)
+        c.expect(all(abs(a - b) < 1e-9 for a, b in zip(got, shares)),
+                 "splits it correctly over the steps: each contribution is dh_T/dh_t * (1 - h_t^2) * h_{t-1}",
+                 input="w = 0.5, u = 1, xs = [1, 0, 0]", expected=[round(v, 10) for v in shares],
+                 got=[round(v, 10) for v in got],
+                 hint="step t uses w once, multiplied by h_{t-1}; what reaches h_T from there passes through the "
+                      "later steps, one factor (1 - h^2) w per step.", answer=BPTT)
+        c.expect(abs(sum(got) - total) < 1e-9, "adds the contributions up to the total",
+                 input="w = 0.5, u = 1, xs = [1, 0, 0]", expected=round(total, 10), got=round(sum(got), 10),
+                 hint="the gradient of a weight shared over time is the sum over the times it is used.", answer=BPTT)
+        g = torch.Generator().manual_seed(3)
+        xs = torch.randn(30, generator=g, dtype=torch.float64).tolist()
+        want, shares = _autograd_bptt(0.5, 1.0, xs)
+        total, got = _pair(c.call(0.5, 1.0, xs))
+        ok = total is not None and len(got) == 30 and all(abs(a - b) <= 1e-12 + 1e-6 * abs(b)
+                                                          for a, b in zip(got, shares))
+        c.expect(ok and abs(got[0]) < 1e-3 * max(abs(v) for v in got[-3:]),
+                 "over 30 random inputs with |w| < 1, the earliest steps' contributions all but vanish",
+                 input="w = 0.5, u = 1, 30 random inputs",
+                 expected=f"autograd's shares, the first {abs(shares[0]):.1e}, the last {abs(shares[-1]):.1e}",
+                 got=None if total is None else f"first {abs(got[0]):.1e}, last {abs(got[-1]):.1e}",
+                 hint="each step back multiplies by (1 - h_t^2) w, which is below 1/2 in size here.", answer=BPTT)

@@ -1,11 +1,18 @@
-"""Checks for exercise 00 (``exercises/00_welcome.ipynb``)."""
+"""Checks for exercise 00 (``exercises/00_welcome.ipynb``).
+
+* :func:`check_to_tanh_range`, :func:`check_from_tanh_range`: pixels to [-1, 1] and back;
+* :func:`check_steps_to_reach`: how many gradient-descent steps lesson 00's loop needs, derived
+  on paper and compared with the loop run for real.
+"""
 from __future__ import annotations
+
+import math
 
 import torch
 
 from artlab.checks import Checker
 
-__all__ = ["check_to_tanh_range", "check_from_tanh_range"]
+__all__ = ["check_to_tanh_range", "check_from_tanh_range", "check_steps_to_reach"]
 
 
 def check_to_tanh_range(to_tanh_range, *, hidden: bool = False) -> None:
@@ -102,3 +109,99 @@ def check_from_tanh_range(from_tanh_range, *, hidden: bool = False) -> None:
                  input=outside, expected=[0, 255], got=out,
                  hint="uint8 wraps 256 to 0 and -1 to 255: limit the values to the range first.",
                  answer="x.clamp(-1, 1) first (or clamp the pixels to [0, 255]), then (x + 1) * 127.5, round, convert.")
+
+
+def descent_steps(lr: float, tolerance: float, cap: int = 100_000) -> int | None:
+    """Run lesson 00's loop (w = 0, loss (w - 3)^2, plain gradient descent) until |w - 3| <= tolerance;
+    the number of steps taken, or None if it never gets there (diverges or needs more than ``cap``)."""
+    w = 0.0
+    for n in range(cap):
+        if abs(w - 3.0) <= tolerance:
+            return n
+        w -= lr * 2 * (w - 3.0)
+        if not math.isfinite(w) or abs(w) > 1e12:
+            return None
+    return None
+
+
+STEPS_ANSWER = ("distance after n steps = 3 * |1 - 2 lr|**n, so: if tolerance >= 3: return 0; factor = abs(1 - 2 * lr); "
+                "if factor == 0: return 1; if factor >= 1: return None; "
+                "return math.ceil(math.log(tolerance / 3) / math.log(factor))")
+
+
+def _whole(value) -> bool:
+    """An int (numpy and 0-d integer tensors too), not a bool or a float."""
+    import numbers
+
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True
+    return isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_floating_point()
+
+
+def _steps_ok(got, want) -> bool:
+    if want is None:
+        return got is None
+    return got is not None and _whole(got) and int(got) == want
+
+
+def check_steps_to_reach(steps_to_reach, *, hidden: bool = False) -> None:
+    """``steps_to_reach(lr, tolerance)``: the steps lesson 00's descent needs to bring w within ``tolerance``
+    of 3 (None if it never does), compared with running the loop."""
+    with Checker("steps_to_reach", steps_to_reach, hidden=hidden) as c:
+        if hidden:
+            cases = [(0.7, 1e-5), (0.25, 1e-6), (0.45, 1e-8), (0.6, 0.02), (2.0, 1.0), (0.3, 0.3), (0.02, 0.01)]
+            for lr, tolerance in cases:
+                want = descent_steps(lr, tolerance)
+                got = c.call(lr, tolerance)
+                c.expect(_steps_ok(got, want), f"matches the loop for lr = {lr}, tolerance = {tolerance}",
+                         input=f"steps_to_reach({lr}, {tolerance})", expected=want, got=got,
+                         hint="the same derivation for every learning rate: what does one step do to w - 3?",
+                         answer=STEPS_ANSWER)
+            return
+        got = c.call(0.01, 0.1)
+        c.expect(_whole(got), "returns a whole number of steps", input="steps_to_reach(0.01, 0.1)", expected="an int",
+                 got=type(got).__name__, hint="a number of steps is a whole number: round up, then convert.",
+                 answer="return math.ceil(...) gives an int; " + STEPS_ANSWER)
+        c.expect(_steps_ok(got, 169), "matches lesson 00's loop: lr 0.01, within 0.1 of 3",
+                 input="steps_to_reach(0.01, 0.1)", expected=descent_steps(0.01, 0.1), got=got,
+                 hint="one step multiplies the distance w - 3 by the same number every time; after n steps it "
+                      "has been multiplied n times. Solve for the first n that is small enough.",
+                 answer=STEPS_ANSWER)
+        got = c.call(0.9, 0.01)
+        c.expect(_steps_ok(got, descent_steps(0.9, 0.01)),
+                 "handles a learning rate above 1/2: w overshoots 3 and still converges",
+                 input="steps_to_reach(0.9, 0.01)", expected=descent_steps(0.9, 0.01), got=got,
+                 hint="above lr = 1/2 the factor is negative: w jumps past 3 each step; only its size matters.",
+                 answer="use the size of the factor, abs(1 - 2 * lr); " + STEPS_ANSWER)
+        got = c.call(0.5, 1e-9)
+        c.expect(_steps_ok(got, 1), "needs one step at lr = 1/2, which lands exactly on 3",
+                 input="steps_to_reach(0.5, 1e-9)", expected=1, got=got,
+                 hint="at lr = 1/2 the factor is 0: log(0) is not a number, so treat it apart.",
+                 answer="if abs(1 - 2 * lr) == 0: return 1 (when tolerance < 3).")
+        for lr in (1.0, 1.3):
+            got = c.call(lr, 0.1)
+            c.expect(got is None, f"returns None when w never gets there (lr = {lr}: it bounces or diverges)",
+                     input=f"steps_to_reach({lr}, 0.1)", expected=None, got=got,
+                     hint="when one step does not shrink the distance, no number of steps will.",
+                     answer="if abs(1 - 2 * lr) >= 1: return None")
+        got = c.call(0.2, 5.0)
+        c.expect(_steps_ok(got, 0), "needs no step when w = 0 is already within the tolerance",
+                 input="steps_to_reach(0.2, 5.0)", expected=0, got=got,
+                 hint="before any step the distance is 3.",
+                 answer="if tolerance >= 3: return 0")
+        sweep = [(lr, tol) for lr in (0.003, 0.04, 0.15, 0.35, 0.55, 0.8, 0.95) for tol in (0.5, 0.03, 2e-4)]
+        wrong = []
+        for lr, tol in sweep:
+            got, want = c.call(lr, tol), descent_steps(lr, tol)
+            factor = abs(1 - 2 * lr)
+            exact = math.log(tol / 3) / math.log(factor)
+            if abs(exact - round(exact)) > 1e-6 and not _steps_ok(got, want):
+                wrong.append((lr, tol, want, got))
+        c.expect(not wrong, f"matches the loop on {len(sweep)} more learning rates and tolerances",
+                 input="lr in 0.003 ... 0.95, tolerance 0.5, 0.03, 2e-4",
+                 expected="the loop's count every time",
+                 got=f"{len(wrong)} off, first (lr, tolerance, loop, yours) = {wrong[:1]}",
+                 hint="compare with the loop yourself: run lesson 00's cell with another lr and count.",
+                 answer=STEPS_ANSWER)

@@ -20,7 +20,9 @@ pitch range in semitones, notes per bar, repetition (the share of 4-note pattern
 already occurred earlier in the same melody), and the **copying check**:
 :class:`CopyIndex` finds the longest stretch a melody shares verbatim (same pitches, same
 durations) with any training melody, in notes and in bars. A model that reproduces
-training tunes has memorised them; a creative one borrows phrases of a bar or two.
+training tunes has memorised them; a creative one borrows phrases of a bar or two. A
+melody **copies** when that stretch is :data:`COPY_BARS` bars or more (:func:`copy_share`),
+the same four bars that make two tunes one group of the grouped split (lesson 06).
 """
 from __future__ import annotations
 
@@ -39,8 +41,12 @@ from artlab.music.windows import WindowHashes
 __all__ = [
     "NLLReport", "sequence_nll", "evaluate_nll", "report_from_token_nll", "perplexity",
     "pitch_class_histogram", "histogram_distance", "in_key_share", "pitch_range", "notes_per_bar",
-    "repetition", "sounding_pitches", "CopyIndex", "describe", "compare_to_corpus",
+    "repetition", "sounding_pitches", "CopyIndex", "COPY_BARS", "copy_share", "describe", "compare_to_corpus",
 ]
+
+COPY_BARS = 4
+"""A melody that shares this many bars or more verbatim with a training melody copies it: the
+rule that puts two tunes in one group of the split, so no test tune copies a training tune."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +231,16 @@ class CopyIndex:
             best_events = query.length
             best_bars = max(best_bars, float(spans.max()) / float(melody.bar_length))
         return best_events, best_bars
+
+
+def copy_share(copied_bars: Sequence[float]) -> float:
+    """Share of melodies whose longest verbatim stretch (in bars, from :meth:`CopyIndex.longest_copy`)
+    is :data:`COPY_BARS` or more: the share that copies a training melody."""
+    bars = np.asarray(copied_bars, dtype=float)
+    if bars.ndim != 1 or len(bars) == 0:
+        raise ArgumentError("copy_share(copied_bars)", expected="one number of bars per melody, at least one",
+                            got=bars.shape)
+    return float(np.mean(bars >= COPY_BARS))
 
 
 def describe(melody: Melody) -> dict[str, float]:

@@ -18,11 +18,23 @@ validation NLL (``docs/benchmarks.md`` gives the orders it finds).
 
 where N_k(h .) counts the words seen exactly k times (3 or more for N3+) after h, and the
 discounts come from the count-of-counts n_k: Y = n1 / (n1 + 2 n2), D1 = 1 - 2Y n2/n1,
-D2 = 2 - 3Y n3/n2, D3 = 3 - 4Y n4/n3. At the highest order ``c`` is the raw count; at
-lower orders it is the *continuation count* N1+(. h w), the number of different tokens
-seen before ``h w``, which is what makes Kneser-Ney good at backing off. The recursion
-ends in the uniform distribution 1/V, so no token ever gets probability 0. A context
-never seen in training (c(h) = 0) falls through to the next order.
+D2 = 2 - 3Y n3/n2, D3 = 3 - 4Y n4/n3. The recursion ends in the uniform distribution 1/V,
+so no token ever gets probability 0. A context never seen in training (c(h) = 0) falls
+through to the next order.
+
+**Continuation counts**, the idea that makes it Kneser-Ney. At the highest order ``c`` is
+the raw count c(h w). At every lower order it is the *continuation count*
+
+    N1+(. h w) = the number of different tokens seen right before ``h w``,
+
+because a lower order is only consulted for what the longer context could not say: the
+question it answers is "how likely is w in a context we know little about?", and a token
+seen after many different contexts is a better bet there than one seen often after a
+single context. The textbook example is "Francisco": frequent, but nearly always after
+"San". In the melody tokens, ``meter:2/4`` is such a token: common (one per 2/4 tune) but
+only ever after ``<bos>``, so its continuation count is 1. ``KneserNey(...,
+continuation=False)`` backs off to raw counts instead (discounting and back-off alone),
+the comparison lesson 07 measures.
 
 Contexts near the start of a melody are padded (the tokens before ``<bos>`` are a padding
 symbol). Counting is vectorised with the window hashes of :mod:`artlab.music.windows`.
@@ -153,15 +165,19 @@ class KneserNey:
     """Interpolated modified Kneser-Ney over token sequences (each ``<bos> ... <eos>``).
 
     ``KneserNey(order, vocab_size).fit(train)``, then ``.nll(sequences)`` gives the NLL in
-    nats of every target (every token after ``<bos>``), in order.
+    nats of every target (every token after ``<bos>``), in order. ``continuation=False``
+    uses raw counts at the lower orders too (discounted back-off without Kneser-Ney's
+    continuation counts).
     """
 
-    def __init__(self, order: int, vocab_size: int, *, discount_scale: float = 1.0) -> None:
+    def __init__(self, order: int, vocab_size: int, *, discount_scale: float = 1.0,
+                 continuation: bool = True) -> None:
         whole_number(order, "KneserNey(order)")
         whole_number(vocab_size, "KneserNey(vocab_size)", low=2)
         self.order = int(order)
         self.vocab_size = int(vocab_size)
         self.discount_scale = float(discount_scale)
+        self.continuation = bool(continuation)
         self._train: list[np.ndarray] | None = None
 
     def fit(self, sequences: Sequence[Sequence[int]]) -> "KneserNey":
@@ -193,7 +209,7 @@ class KneserNey:
             g, c = test_gram[s_mask], test_ctx[s_mask]
             if n in wanted:
                 out[n] = -np.log(tables.probability(g, c, lower, continuation=False))
-            lower = tables.probability(g, c, lower, continuation=True)
+            lower = tables.probability(g, c, lower, continuation=self.continuation)
             train_prev, test_prev = train_gram, test_gram
             train_gram, test_gram = train_next, test_next
         return out
