@@ -43,7 +43,7 @@ from typing import Any, Iterator, Sequence
 from torch import nn
 
 from artlab.checkpoint import Checkpoint, load_checkpoint
-from artlab.errors import (ArgumentError, ArtlabWarning, CheckpointError, DataError, probability, real_number,
+from artlab.errors import (ArgumentError, ArtlabError, ArtlabWarning, CheckpointError, DataError, probability, real_number,
                            whole_number)
 from artlab.runtime import budget, set_seed
 
@@ -122,11 +122,18 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Loaded:
         raise CheckpointError(f"checkpoint {path}", expected=f"a {kind} checkpoint", got=f"<a {found or 'unknown'} checkpoint>",
                               hint=f"Use it with {command} --checkpoint {path}." if found in ("painter", "composer") else
                               "artlab paint and artlab compose read what the lessons' training loops write.")
-    if found == "painter":
-        return Loaded("painter", painter_from(saved), None, saved)
-    if found == "composer":
-        model, vocab = composer_from(saved)
-        return Loaded("composer", model, vocab, saved)
+    if found in ("painter", "composer"):
+        try:
+            if found == "painter":
+                return Loaded("painter", painter_from(saved), None, saved)
+            model, vocab = composer_from(saved)
+            return Loaded("composer", model, vocab, saved)
+        except ArtlabError:
+            raise
+        except Exception as error:  # a config or state that does not build its model: a damaged file
+            raise CheckpointError(f"checkpoint {path}", expected=f"a {found} checkpoint whose config builds its model",
+                                  got=f"<{type(error).__name__}: {' '.join(str(error).split())[:100]}>",
+                                  hint="The file is damaged or was edited; train it again (--retrain).") from None
     raise CheckpointError(f"checkpoint {path}", expected="a painter or composer checkpoint",
                           got=f"<a {found or 'unknown'} checkpoint>",
                           hint="artlab paint and artlab compose read what the lessons' training loops write.")

@@ -268,11 +268,16 @@ def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = 50) ->
 
     Lloyd's algorithm from a k-means++ start (each new centre drawn with probability proportional
     to its squared distance from the nearest chosen one), with a private generator: the same
-    seed gives the same clusters. A cluster that empties keeps its centre.
+    seed gives the same clusters. A cluster that empties keeps its centre. Points with a NaN or an
+    infinity are refused (they have no distance to anything).
     """
     whole_number(k, "kmeans(k)", low=1, high=len(points), unit="clusters", hint="At most one cluster per point.")
     rng = torch.Generator().manual_seed(seed)
     flat = points.detach().float().flatten(1)                               # (N, D)
+    if not torch.isfinite(flat).all():
+        bad = int((~torch.isfinite(flat)).any(dim=1).sum())
+        raise ArgumentError("kmeans(points)", expected="finite numbers", got=f"<{bad} of {len(flat)} points with NaN or inf>",
+                            hint="Check the images for NaNs (a diverged generator paints them).")
     centres = flat[torch.randint(len(flat), (1,), generator=rng)]           # (1, D)
     for _ in range(1, k):
         nearest = torch.cdist(flat, centres).min(dim=1).values ** 2        # (N,)
