@@ -40,7 +40,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import random
+import re
 import tempfile
 from collections.abc import Mapping
 from contextlib import suppress
@@ -212,8 +214,24 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: str | torch.device
             got="<a folder>" if path.is_dir() else "<no such file>",
             hint="Check the path; the notebooks save theirs under outputs/checkpoints/.",
         )
+    if path.stat().st_size == 0:
+        raise CheckpointError(
+            f"checkpoint {path}",
+            expected="a complete checkpoint file",
+            got="<an empty file (0 bytes)>",
+            hint="A copy or download stopped before it began (artlab's own saves never leave one); "
+            "delete it and train again, or copy it again.",
+        )
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:  # weights_only refuses anything that could run code
+        found = re.search(r"GLOBAL ([\w.]+)", str(error))
+        raise CheckpointError(
+            f"checkpoint {path}",
+            expected="tensors, numbers, strings and lists/dicts of them (what artlab saves)",
+            got=f"<Python objects a safe load refuses to build{': ' + found.group(1) if found else ''}>",
+            hint="artlab never runs code from a checkpoint; use checkpoints written by artlab.",
+        ) from None
     except Exception as error:  # torch raises several kinds for a damaged file
         raise CheckpointError(
             f"checkpoint {path}",
@@ -228,13 +246,23 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: str | torch.device
             got=f"<a {type(payload).__name__} without artlab's format marker>",
             hint="For a bare state dict use torch.load and model.load_state_dict instead.",
         )
-    if payload["format_version"] > FORMAT_VERSION:
+    version = payload.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(f"checkpoint {path}", expected="a whole-number format_version", got=version,
+                              hint="The file is damaged; save it again from the notebook.")
+    if version > FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint {path}",
             expected=f"format version {FORMAT_VERSION} or older",
-            got=payload["format_version"],
+            got=version,
             hint="It was written by a newer artlab: update artlab (git pull; make lab).",
         )
+    kinds = {"step": int, "modules": dict, "optimizers": dict, "config": dict, "config_type": str, "extra": dict}
+    wrong = [key for key, kind in kinds.items() if not isinstance(payload.get(key), kind)]
+    if wrong:
+        raise CheckpointError(f"checkpoint {path}", expected="the fields " + ", ".join(kinds),
+                              got=f"<{', '.join(wrong)} missing or of the wrong kind>",
+                              hint="The file is damaged or was not written by save_checkpoint; save it again.")
     if payload["format_version"] < 2:
         payload = _upgrade_v1(payload)
     return Checkpoint(
@@ -244,7 +272,7 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: str | torch.device
         config=payload["config"],
         config_type=payload["config_type"],
         extra=payload["extra"],
-        rng=payload["rng"],
+        rng=payload.get("rng"),
         path=path,
     )
 

@@ -8,19 +8,24 @@
 ``artlab COMMAND --help`` shows every option with examples. The work itself is done by
 :mod:`artlab.workflow`, the same functions the notebooks call, so checkpoints written by a
 notebook load here and the other way round. Each subcommand is a small function taking
-the parsed arguments; an :class:`~artlab.errors.ArtlabError` (or a bad option) becomes a
-one-line message and exit status 2, never a traceback. ``ARTLAB_FAST=1`` shrinks the
-training budgets, as in the notebooks.
+the parsed arguments; an :class:`~artlab.errors.ArtlabError` (or a bad option, or a file
+that cannot be read or written) becomes a one-line message and exit status 2, never a
+traceback; anything else is a bug in artlab, reported in one line with exit status 1
+(``ARTLAB_DEBUG=1`` shows its traceback). An :class:`~artlab.errors.ArtlabWarning` (the files
+``--skip-bad`` left out, one line each) is printed as a note as it happens. ``ARTLAB_FAST=1``
+shrinks the training budgets, as in the notebooks.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
 from artlab import __version__
-from artlab.errors import ArtlabError
+from artlab.errors import ArtlabError, ArtlabWarning
 
 __all__ = ["main", "build_parser"]
 
@@ -32,6 +37,7 @@ examples:
                                                          a conditional painter, asked for sevens
   artlab paint --data ~/my_art --size 32 --steps 3000    your own folder of PNG/JPEG pictures
   artlab paint --data ~/my_art --clusters 10             the same, self-conditioned on 10 k-means clusters
+  artlab paint --data ~/my_art --skip-bad                leave out the files that are not readable pictures
   artlab paint --checkpoint outputs/painters/dcgan_digits.pt --grid -n 64
                                                          paint with lesson 03's painter (no training)
 
@@ -50,6 +56,7 @@ examples:
                                                          continue the melody of a MIDI file
   artlab compose --collection chorales --minutes 2       train on Bach's chorale melodies for 2 minutes
   artlab compose --collection ~/my_tunes --steps 500     train on your own MIDI/MusicXML/ABC files
+  artlab compose --collection ~/my_tunes --skip-bad      the same, leaving out the files that cannot be read
 
 Each piece is written as piece_01.mid (open it in any music program), piece_01.wav (listen)
 and piece_01.svg (notation). A checkpoint that exists is loaded, whatever composer it holds
@@ -70,7 +77,11 @@ def _out(folder: str) -> Path:
     path = Path(folder).expanduser()
     if path.exists() and not path.is_dir():
         raise ArgumentError(f"--out {folder}", expected="a folder (it is created if missing)", got="<a file>")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ArgumentError(f"--out {folder}", expected="a folder artlab may create and write in",
+                            got=f"<{error.strerror or error}>", hint="Pick a folder of your own, e.g. --out my_art.") from None
     return path
 
 
@@ -90,7 +101,7 @@ def _paint(args: argparse.Namespace) -> int:
     checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "painter.pt"
     run = get_painter(checkpoint, data=args.data, model=args.model, steps=args.steps, seed=args.seed,
                       conditional=args.conditional or args.digit is not None, size=args.size, retrain=args.retrain,
-                      threads=args.threads, digit=args.digit, clusters=args.clusters)
+                      threads=args.threads, digit=args.digit, clusters=args.clusters, skip_bad=args.skip_bad)
     painting_labels(run.generator, 1, args.digit)  # a wrong --digit fails before painting
     how = "trained" if run.trained else "loaded"
     print(f"{how} {run.model} painter {run.checkpoint} ({run.data}, {run.step} steps, {run.seconds:.0f} s of training)")
@@ -107,15 +118,18 @@ def _compose(args: argparse.Namespace) -> int:
     from artlab.runtime import progress
     from artlab.workflow import check_budget, check_sampling, compose_pieces, get_composer, write_pieces
 
+    from artlab.errors import real_number
+
     check_sampling(args.temperature, args.top_p, args.top_k, args.bars, args.n)
     check_budget(args.steps, args.minutes)
+    real_number(args.tempo, "--tempo", low=0.0, low_open=True, hint="Quarter notes per minute, such as 100.")
     motif = as_melody(args.motif) if args.motif else None  # a bad motif fails before any training
     if args.checkpoint is None or args.retrain:
         COMPOSERS[args.model]  # an unknown --model fails at once
     out = _out(args.out)
     checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "composer.pt"
     run = get_composer(checkpoint, collection=args.collection, model=args.model, steps=args.steps,
-                       minutes=args.minutes, seed=args.seed, retrain=args.retrain)
+                       minutes=args.minutes, seed=args.seed, retrain=args.retrain, skip_bad=args.skip_bad)
     if run.trained:
         print(f"trained {run.name} composer {run.checkpoint} on {args.collection}: best step {run.step}, "
               f"{run.seconds:.0f} s, validation {run.valid_nll:.3f} nats per token")
@@ -190,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "and paint pictures as PNG files: one grid, or one file per painting.")
     paint.add_argument("--data", default="digits", metavar="DATA",
                        help="digits, mondrian, or a folder of PNG/JPEG pictures (default: digits)")
+    paint.add_argument("--skip-bad", action="store_true", help="with a folder: leave out files that are not "
+                       "readable pictures (one line each says why) instead of stopping at the first")
     paint.add_argument("--model", default="dcgan", metavar="NAME",
                        help=f"the painter to train: {PAINTERS.help()} (default: dcgan)")
     paint.add_argument("--size", type=int, default=None, help="picture side for a folder: 16 or 32 (default 32)")
@@ -226,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     compose.add_argument("--collection", default="essen", metavar="NAME",
                          help="what to learn from: essen, chorales, ryans, oneills (join with +, e.g. ryans+oneills), "
                               "or a folder of MIDI/MusicXML/ABC files (default: essen)")
+    compose.add_argument("--skip-bad", action="store_true", help="with a folder: leave out files and tunes that "
+                         "cannot be read (one line each says why) instead of stopping at the first")
     compose.add_argument("--model", default="lstm", metavar="NAME",
                          help=f"the composer to train: {COMPOSERS.help()} (default: lstm)")
     compose.add_argument("--steps", type=int, default=None, help="training steps at most (default 1,500; 40 with "
@@ -252,17 +270,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
-    try:
-        return run(args)
-    except ArtlabError as error:
-        print(f"artlab {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"artlab {args.command}: interrupted", file=sys.stderr)
-        return 130
+    prefix = f"artlab {args.command}"
+    show = warnings.showwarning
+
+    def note(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, ArtlabWarning):
+            return show(message, category, filename, lineno, file, line)
+        first, *rest = str(message).splitlines()
+        print(f"{prefix}: note: {first}", *rest, sep="\n", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ArtlabWarning)
+        warnings.showwarning = note
+        try:
+            return run(args)
+        except ArtlabError as error:
+            print(f"{prefix}: error: {_one_line(error)}", file=sys.stderr)
+            return 2
+        except OSError as error:  # a file the system would not let us read or write (permissions, a full disk)
+            where = f" {error.filename}" if error.filename else ""
+            print(f"{prefix}: error: could not read or write{where}: {error.strerror or _one_line(error)}",
+                  file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"{prefix}: interrupted", file=sys.stderr)
+            return 130
+        except Exception as error:
+            if os.environ.get("ARTLAB_DEBUG") == "1":
+                raise
+            print(f"{prefix}: internal error: {type(error).__name__}: {_one_line(error)[:300]} (a bug in artlab, "
+                  "not in your input: please report it; ARTLAB_DEBUG=1 shows the traceback)", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@ names four things, so a learner can act on it without reading a traceback:
 
 The subclasses say which kind of thing went wrong, so code can catch one kind
 (``except CheckpointError``) and leave the rest alone.
+
+An :class:`ArtlabWarning` is for input artlab did read but that deserves a look: the files a
+loader left out with ``skip_bad=True`` (:func:`warn_skipped`, one line per file), a text file
+read as Latin-1, pictures enlarged a lot. The command line prints each as a note.
 """
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ __all__ = [
     "CheckpointError",
     "TrainingError",
     "EnvironmentProblem",
+    "ArtlabWarning",
+    "warn_skipped",
     "whole_number",
     "real_number",
     "probability",
@@ -74,6 +80,24 @@ class TrainingError(ArtlabError, RuntimeError):
 
 class EnvironmentProblem(ArtlabError, RuntimeError):
     """The Python environment lacks something the course needs."""
+
+
+class ArtlabWarning(UserWarning):
+    """artlab read the input, but something in it deserves a look (the message says what)."""
+
+
+def warn_skipped(where: str, skipped, total: int, noun: str = "files", stacklevel: int = 3) -> None:
+    """One :class:`ArtlabWarning`: "skipped 2 of 10 files in WHERE", then one line per skipped item,
+    each ``(name, reason)`` or an :class:`ArtlabError` (its message is the line). Nothing if none."""
+    import warnings
+
+    if not skipped:
+        return
+    lines = [f"skipped {len(skipped)} of {total} {noun} in {where}:"]
+    for item in skipped:
+        text = str(item) if isinstance(item, ArtlabError) else f"{item[0]}: {item[1]}"
+        lines.append("  " + " ".join(text.split()))
+    warnings.warn(ArtlabWarning("\n".join(lines)), stacklevel=stacklevel)
 
 
 # --- checking arguments -------------------------------------------------------------------

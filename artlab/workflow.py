@@ -16,6 +16,13 @@ that the command line (:mod:`artlab.cli`) and the notebooks do exactly the same 
   (a motif in any key is moved to C major / A minor, continued, and moved back);
   :func:`write_pieces` writes MIDI, WAV and SVG notation for each.
 
+**Bad input.** Every loader here is strict by default: the first unreadable file in a folder
+stops with a :class:`~artlab.errors.DataError` naming it. ``skip_bad=True`` (``--skip-bad`` on
+the command line) loads the rest, and an :class:`~artlab.errors.ArtlabWarning` lists each file
+left out and why. Training over an existing checkpoint (``retrain``) writes to a temporary file
+beside it and replaces the checkpoint only when training finishes, so a run that fails or is
+interrupted leaves the old one as it was.
+
 **One load path.** Every checkpoint says what it holds (``extra["kind"]``, see
 :mod:`artlab.checkpoint`); :func:`load` reads any of them, whether a notebook or the command
 line wrote it, so giving ``artlab compose`` a painter says so in one line instead of failing
@@ -27,14 +34,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from torch import nn
 
 from artlab.checkpoint import Checkpoint, load_checkpoint
-from artlab.errors import ArgumentError, CheckpointError, DataError, probability, real_number, whole_number
+from artlab.errors import (ArgumentError, ArtlabError, ArtlabWarning, CheckpointError, DataError, probability, real_number,
+                           whole_number)
 from artlab.runtime import budget, set_seed
 
 __all__ = [
@@ -49,12 +59,14 @@ IMAGE_DATA = ("digits", "mondrian")
 
 # --- painters -----------------------------------------------------------------------------
 
-def load_images(data: str | os.PathLike = "digits", size: int | None = None):
+def load_images(data: str | os.PathLike = "digits", size: int | None = None, *, skip_bad: bool = False):
     """An :class:`~artlab.data.images.ImageSet` to train a painter on.
 
     ``"digits"``: the 1,437 training digits, 16x16 (``size`` may say 32); ``"mondrian"``:
     procedural paintings, 32x32 (2,000, or 200 in fast mode); anything else: a folder of
-    PNG/JPEG pictures (yours), centre-cropped and resized to ``size`` (default 32).
+    PNG/JPEG pictures (yours), centre-cropped and resized to ``size`` (default 32), where
+    ``skip_bad=True`` leaves out the files that cannot be read (see
+    :func:`~artlab.data.images.image_folder`).
     """
     from artlab.data.images import digits, image_folder, mondrian
 
@@ -67,7 +79,7 @@ def load_images(data: str | os.PathLike = "digits", size: int | None = None):
     if not folder.exists():
         raise DataError(f"data {name!r}", expected=f"one of {', '.join(IMAGE_DATA)}, or a folder of PNG/JPEG pictures",
                         got="<no such folder>", hint="Check the spelling or the path.")
-    return image_folder(folder, size or 32)
+    return image_folder(folder, size or 32, skip_bad=skip_bad)
 
 
 def checkpoint_kind(path: str | os.PathLike) -> str:
@@ -110,11 +122,18 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Loaded:
         raise CheckpointError(f"checkpoint {path}", expected=f"a {kind} checkpoint", got=f"<a {found or 'unknown'} checkpoint>",
                               hint=f"Use it with {command} --checkpoint {path}." if found in ("painter", "composer") else
                               "artlab paint and artlab compose read what the lessons' training loops write.")
-    if found == "painter":
-        return Loaded("painter", painter_from(saved), None, saved)
-    if found == "composer":
-        model, vocab = composer_from(saved)
-        return Loaded("composer", model, vocab, saved)
+    if found in ("painter", "composer"):
+        try:
+            if found == "painter":
+                return Loaded("painter", painter_from(saved), None, saved)
+            model, vocab = composer_from(saved)
+            return Loaded("composer", model, vocab, saved)
+        except ArtlabError:
+            raise
+        except Exception as error:  # a config or state that does not build its model: a damaged file
+            raise CheckpointError(f"checkpoint {path}", expected=f"a {found} checkpoint whose config builds its model",
+                                  got=f"<{type(error).__name__}: {' '.join(str(error).split())[:100]}>",
+                                  hint="The file is damaged or was edited; train it again (--retrain).") from None
     raise CheckpointError(f"checkpoint {path}", expected="a painter or composer checkpoint",
                           got=f"<a {found or 'unknown'} checkpoint>",
                           hint="artlab paint and artlab compose read what the lessons' training loops write.")
@@ -140,7 +159,7 @@ class PainterRun:
 def get_painter(checkpoint: str | os.PathLike, *, data: str = "digits", model: str = "dcgan",
                 steps: int | None = None, seed: int = 0, conditional: bool = False, size: int | None = None,
                 retrain: bool = False, threads: int | None = 1, digit: int | None = None,
-                clusters: int = 0, options: dict | None = None) -> PainterRun:
+                clusters: int = 0, options: dict | None = None, skip_bad: bool = False) -> PainterRun:
     """Load the painter in ``checkpoint`` (of any family) or, if the file does not exist (or ``retrain``),
     train one of family ``model`` (:data:`artlab.registry.PAINTERS`) on ``data`` with its recipe and
     save it there; either way the painter comes back through :func:`load`.
@@ -149,6 +168,8 @@ def get_painter(checkpoint: str | os.PathLike, *, data: str = "digits", model: s
     training. ``clusters`` > 0: a self-conditioned painter on that many k-means clusters (lesson 04).
     ``threads``: PyTorch CPU threads while training (``None``: PyTorch's default); one is the robust
     choice on a busy laptop. ``options``: settings only some families have (lesson 10's sampler).
+    ``skip_bad``: leave unreadable pictures of a folder out (:func:`load_images`). Retraining over a
+    checkpoint replaces it only when training finishes.
     """
     from artlab.painters.base import PaintRequest
     from artlab.registry import PAINTERS
@@ -162,14 +183,15 @@ def get_painter(checkpoint: str | os.PathLike, *, data: str = "digits", model: s
         check_budget(steps)
         if threads is not None:
             whole_number(threads, "threads")
-        images = load_images(data, size)
+        images = load_images(data, size, skip_bad=skip_bad)
         if digit is not None and (images.labels is None or not 0 <= digit < images.num_classes):
             raise ArgumentError("--digit", expected=f"a label from 0 to {images.num_classes - 1}" if images.labels
                                 is not None else "labelled images (digits)", got=digit)
-        request = PaintRequest(checkpoint=path, steps=steps, seed=seed, conditional=conditional, clusters=clusters,
-                               threads=threads, desc=f"painting {images.name}",
-                               options=tuple(sorted((options or {}).items())))
-        entry.recipe(images, request)
+        with _replacing(path) as target:
+            request = PaintRequest(checkpoint=target, steps=steps, seed=seed, conditional=conditional,
+                                   clusters=clusters, threads=threads, desc=f"painting {images.name}",
+                                   options=tuple(sorted((options or {}).items())))
+            entry.recipe(images, request)
     loaded = load(path, "painter")
     extra = loaded.checkpoint.extra
     return PainterRun(loaded.model, path, trained, loaded.checkpoint.step, float(extra.get("seconds", 0.0)),
@@ -194,13 +216,19 @@ def write_paintings(generator: nn.Module, out: str | os.PathLike, n: int = 16, *
 
 # --- composers ----------------------------------------------------------------------------
 
-def melody_splits(collection: str | Sequence[str], vocab, *, limit: int | None = None) -> dict[str, list[list[int]]]:
+def melody_splits(collection: str | Sequence[str], vocab, *, limit: int | None = None,
+                  skip_bad: bool = False) -> dict[str, list[list[int]]]:
     """Token sequences ``{"train", "valid", "test"}`` of a corpus collection (``"essen"``,
     ``"chorales"``, ``"ryans"``, ``"oneills"``, or several joined by ``+``) or of a folder of
     your own MIDI/MusicXML/ABC files (every tenth piece, in name order, validates; the
-    rest trains). Every melody is moved to C major / A minor first."""
+    rest trains). Every melody is moved to C major / A minor first.
+
+    In a folder, the first file that cannot be read raises its :class:`DataError`; with
+    ``skip_bad=True`` the rest are read and one :class:`~artlab.errors.ArtlabWarning` lists the
+    files left out (:func:`artlab.music.files.load_folder`). Melodies the vocabulary cannot spell
+    (``vocab.fits``) are left out, and a warning says how many."""
     from artlab.music.corpus import COLLECTIONS
-    from artlab.music.files import load_melodies, music_files
+    from artlab.music.files import load_folder
     from artlab.music.melody import normalise_key
     from artlab.music.recipes import token_splits
     from artlab.music.tokens import encode_melodies
@@ -214,12 +242,16 @@ def melody_splits(collection: str | Sequence[str], vocab, *, limit: int | None =
                         "joined by +), or a folder of MIDI/MusicXML/ABC files",
                         got="<a file>" if folder.exists() else "<no such collection or folder>",
                         hint="Put your own tunes in a folder and pass the folder." if folder.exists() else "")
-    files = music_files(folder)
-    melodies = [normalise_key(m) for path in files for m in load_melodies(path, chords="top")]
-    melodies = [m for m in melodies if vocab.fits(m)][:limit]
+    found = [normalise_key(m) for m in load_folder(folder, chords="top", skip_bad=skip_bad)]
+    melodies = [m for m in found if vocab.fits(m)]
+    if len(melodies) < len(found):
+        warnings.warn(ArtlabWarning(f"music folder {folder}: left out {len(found) - len(melodies)} of {len(found)} "
+                                    "melodies the vocabulary cannot spell (a duration or pitch it has no token for; "
+                                    "lesson 06, vocab.fits)"), stacklevel=2)
+    melodies = melodies[:limit]
     if len(melodies) < 2:
         raise DataError(f"music folder {folder}", expected="at least 2 melodies artlab can read",
-                        got=f"<{len(melodies)} from {len(files)} files>",
+                        got=f"<{len(melodies)} of {len(found)} read>",
                         hint="Add monophonic MIDI, MusicXML or ABC files (one melody each, or several per ABC file).")
     held_out = {i for i in range(len(melodies)) if i % 10 == 9} or {len(melodies) - 1}
     train = [m for i, m in enumerate(melodies) if i not in held_out]
@@ -252,12 +284,13 @@ class ComposerRun:
 
 def get_composer(checkpoint: str | os.PathLike, *, collection: str = "essen", model: str = "lstm",
                  steps: int | None = None, minutes: float | None = None, seed: int = 0,
-                 retrain: bool = False) -> ComposerRun:
+                 retrain: bool = False, skip_bad: bool = False) -> ComposerRun:
     """Load the composer in ``checkpoint`` (of any family) or, if the file does not exist (or
     ``retrain``), train one of family ``model`` on ``collection`` with its lesson's budget (the
     recipe in :data:`artlab.registry.COMPOSERS`; lesson 07's is 1,500 steps or 3 minutes, 40 steps in
     fast mode), capped by ``steps`` and ``minutes``, and save it there; either way the composer
-    comes back through :func:`load`."""
+    comes back through :func:`load`. ``skip_bad``: leave unreadable files of a folder out
+    (:func:`melody_splits`). Retraining over a checkpoint replaces it only when training finishes."""
     check_budget(steps, minutes)
     path = Path(checkpoint)
     if path.is_dir():
@@ -278,15 +311,32 @@ def get_composer(checkpoint: str | os.PathLike, *, collection: str = "essen", mo
                                          steps=steps or max(config.steps, int(minutes * 60 * 20)))
         config = dataclasses.replace(config, seed=seed)
         vocab = Vocabulary()
-        data = melody_splits(collection, vocab, limit=budget(full=None, fast=300))
+        data = melody_splits(collection, vocab, limit=budget(full=None, fast=300), skip_bad=skip_bad)
         set_seed(seed)
         composer = build_composer(recipe.model_config(vocab), vocab)
-        train_composer(composer, data["train"], data["valid"], vocab, config, checkpoint=path,
-                       desc=f"composer on {collection}")
+        with _replacing(path) as target:
+            train_composer(composer, data["train"], data["valid"], vocab, config, checkpoint=target,
+                           desc=f"composer on {collection}")
     loaded = load(path, "composer")
     extra = loaded.checkpoint.extra
     return ComposerRun(loaded.model, loaded.vocab, path, trained, int(extra.get("best_step", loaded.checkpoint.step)),
                        float(extra.get("seconds", 0.0)), extra.get("best_value"), loaded.name)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """Where to save a training run that is to end up at ``path``: ``path`` itself when no file is
+    there (an interrupted run keeps its best weights so far), else a hidden file beside it that
+    replaces ``path`` only when training returns (a failed or interrupted run leaves it as it was)."""
+    if not path.exists():
+        yield path
+        return
+    side = path.with_name(f".{path.name}.retrain")
+    try:
+        yield side
+        os.replace(side, path)
+    finally:
+        side.unlink(missing_ok=True)
 
 
 def check_budget(steps: int | None = None, minutes: float | None = None) -> None:
@@ -335,6 +385,7 @@ def write_pieces(melodies, out: str | os.PathLike, *, tempo: float = 100, prefix
     from artlab.music.midi import write_midi
     from artlab.music.notation import write_svg
 
+    real_number(tempo, "tempo", low=0.0, low_open=True, hint="Quarter notes per minute, such as 100.")
     out = Path(out)
     written = []
     for i, melody in enumerate(melodies, start=1):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, real_number
 from artlab.music.melody import REST, Melody
 from artlab.music.streams import to_stream
 
@@ -29,8 +29,7 @@ def write_midi(melody: Melody, path: str | os.PathLike, *, tempo: float = DEFAUL
 
     if not isinstance(melody, Melody):
         raise ArgumentError("write_midi(melody)", expected="an artlab.music.melody.Melody", got=type(melody).__name__)
-    if not tempo or tempo <= 0:
-        raise ArgumentError("write_midi(tempo)", expected="quarter notes per minute > 0", got=tempo)
+    real_number(tempo, "write_midi(tempo)", low=0.0, low_open=True, hint="Quarter notes per minute, such as 100.")
     if len(melody) == 0:
         raise ArgumentError("write_midi(melody)", expected="a melody with at least one note", got=melody)
     path = Path(path)

@@ -103,6 +103,7 @@ def from_stream(score, *, name: str = "stream", chords: str = "error", part: int
     * chord symbols (ABC's ``"G"``) are ignored; a real chord (two pitches at once)
       raises :class:`DataError`, or with ``chords="top"`` keeps its highest pitch;
     * a score with several parts raises :class:`DataError` unless ``part`` picks one;
+      unpitched (drum) notes are left out, and a part of drums only counts as no melody;
     * ``key``: a name from :data:`KEYS` to use as it is; ``None`` (the default) for
       music21's key analysis (Krumhansl-Schmuckler); ``"written"`` for the key the file
       states (a MIDI or MusicXML key with its mode), falling back on the analysis.
@@ -121,7 +122,7 @@ def from_stream(score, *, name: str = "stream", chords: str = "error", part: int
                             hint="Use artlab.music.files.load_melodies(path) to read every piece.")
         score = scores[0]
     if isinstance(score, stream.Score):
-        parts = [p for p in score.parts if p.recurse().notes]
+        parts = [p for p in score.parts if any(_pitched(n) for n in p.recurse().notes)]
         if part is not None:
             if not 0 <= part < len(score.parts):
                 raise DataError(name, expected=f"a part number 0..{len(score.parts) - 1}", got=part)
@@ -129,7 +130,7 @@ def from_stream(score, *, name: str = "stream", chords: str = "error", part: int
         elif len(parts) == 1:
             line = parts[0]
         elif not parts:
-            raise DataError(name, expected="a melody with at least one note", got="<no notes>")
+            raise _no_notes(name, drums=any(score.recurse().notes))
         else:
             raise DataError(name, expected="one melodic line (monophonic)", got=f"<{len(parts)} parts with notes>",
                             hint="Pass part=0 (or another number) to take one part as the melody.")
@@ -152,16 +153,19 @@ def from_stream(score, *, name: str = "stream", chords: str = "error", part: int
 
     # Notes in time order (voices inside a measure come one after the other in music21).
     flat = line.flatten()
-    notes = []
+    notes, drums = [], 0
     for order, element in enumerate(flat.notes):
         if isinstance(element, harmony.Harmony):
             continue  # chord symbols are annotations, not notes
+        if not _pitched(element):
+            drums += 1
+            continue
         if element.duration.isGrace or element.quarterLength == 0:
             continue
         onset = as_fraction(flat.elementOffset(element), name)
         notes.append((onset, order, element))
     if not notes:
-        raise DataError(name, expected="a melody with at least one note", got="<no notes>")
+        raise _no_notes(name, drums=drums > 0)
     notes.sort(key=lambda item: (item[0], item[1]))
 
     events: list[list] = []  # [pitch, onset, duration, tied_onward]
@@ -219,6 +223,20 @@ def from_stream(score, *, name: str = "stream", chords: str = "error", part: int
     if out_of_range:
         raise DataError(name, expected="MIDI pitches 0..127", got=out_of_range[0])
     return Melody(pitches, tuple(e[2] for e in events), meter, key, upbeat)
+
+
+def _no_notes(name: str, drums: bool) -> DataError:
+    if drums:
+        return DataError(name, expected="a melody with at least one pitched note", got="<only unpitched (drum) notes>",
+                         hint="Drum parts have no melody; give a file with a melody part.")
+    return DataError(name, expected="a melody with at least one note", got="<no notes>")
+
+
+def _pitched(element) -> bool:
+    """Whether a music21 note or chord has pitches (drums are ``Unpitched`` or ``PercussionChord``)."""
+    from music21 import note, percussion
+
+    return not isinstance(element, (note.Unpitched, percussion.PercussionChord))
 
 
 def _written_key(line) -> str | None:
