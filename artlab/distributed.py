@@ -231,8 +231,8 @@ def wrap(model: nn.Module, here: World | None = None) -> nn.Module:
     if device is not None:
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device is not None else None)
-    wrapped.share = _Share(1.0 / here.size)
-    wrapped.register_comm_hook(wrapped.share, _weighted_all_reduce)
+    model._allreduce_share = _Share(1.0 / here.size)  # kept on the network, so it outlives the wrapper
+    wrapped.register_comm_hook(model._allreduce_share, _weighted_all_reduce)
     return wrapped
 
 
@@ -243,16 +243,17 @@ def unwrap(model: nn.Module) -> nn.Module:
 
 def set_share(model: nn.Module, share: float) -> None:
     """Weight this process's gradients by ``share`` (its rows or tokens / the global batch's) in
-    the next all-reduce of ``model`` (a :func:`wrap` ped network; nothing for a plain one)."""
-    state = getattr(model, "share", None)
+    the next all-reduce of ``model`` (a wrapper from :func:`wrap`, or the network in it; else nothing)."""
+    state = getattr(unwrap(model), "_allreduce_share", None)
     if isinstance(state, _Share):
         state.weight = float(share)
 
 
 def allreduce_seconds(model: nn.Module) -> float:
-    """Seconds the all-reduces of a :func:`wrap` ped network took so far (summed over buckets, from
-    start to completion; they overlap the backward pass); 0 for a plain network."""
-    state = getattr(model, "share", None)
+    """Seconds the all-reduces of a network took in its latest :func:`wrap` (summed over buckets,
+    from start to completion; they overlap the backward pass); 0 if it never trained wrapped.
+    Ask the wrapper or the network itself."""
+    state = getattr(unwrap(model), "_allreduce_share", None)
     return state.seconds if isinstance(state, _Share) else 0.0
 
 
