@@ -12,7 +12,10 @@ not each read the corpus again.
 * :class:`ComposerSpec` and :func:`composer_run`: a small LSTM composer on folk songs;
 * :func:`dcgan_speed`, :func:`composer_speed`: the lessons' own DCGAN and LSTM recipes timed
   for a few steps (``benchmarks/distributed.py``);
-* :func:`max_difference`: the largest difference between two sets of weights.
+* :func:`max_difference`: the largest difference between two sets of weights;
+* :func:`all_reduce_demo`, :func:`sync_batchnorm_on_cpu`: an all-reduce to look at, and what
+  ``SyncBatchNorm`` says to CPU tensors;
+* :func:`run_all`: several of these in one go (one :func:`~artlab.distributed.launch` for all).
 
 Each run returns plain data (weights on the CPU, the history, seconds, all-reduce seconds), the
 same on every process; :func:`artlab.distributed.launch` hands back rank 0's first.
@@ -22,7 +25,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
 
@@ -30,7 +34,21 @@ from artlab import distributed
 from artlab.errors import ArgumentError, one_of, whole_number
 
 __all__ = ["GANSpec", "ComposerSpec", "gan_run", "composer_run", "digit_images", "folk_tokens", "max_difference",
-           "dcgan_speed", "composer_speed"]
+           "dcgan_speed", "composer_speed", "all_reduce_demo", "sync_batchnorm_on_cpu", "run_all"]
+
+
+DTYPES = ("float32", "float64")
+
+
+@contextmanager
+def _default_dtype(name: str) -> Iterator[None]:
+    """Build and train in ``name`` (torch's default dtype for new weights and noise), then restore it."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, name))
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
 
 
 @dataclass(frozen=True)
@@ -49,11 +67,13 @@ class GANSpec:
     n_critic: int = 1             # D steps per G step
     lr: float = 2e-4              # Adam, both players
     seed: int = 0                 # weights, batches and noise
+    dtype: str = "float32"        # or "float64": rounding 10^9 times finer (see appendix 11)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "width", "latent_dim", "n_critic"):
             whole_number(getattr(self, name), f"GANSpec({name})")
         one_of(self.norm, "GANSpec(norm)", ("none", "batch"))
+        one_of(self.dtype, "GANSpec(dtype)", DTYPES)
 
     def train_config(self):
         from artlab.gan.train import TrainConfig
@@ -75,6 +95,10 @@ class ComposerSpec:
     lr: float = 3e-3              # peak learning rate (AdamW, warm-up then cosine)
     warmup: int = 2
     seed: int = 0
+    dtype: str = "float32"        # or "float64"
+
+    def __post_init__(self) -> None:
+        one_of(self.dtype, "ComposerSpec(dtype)", DTYPES)
 
     def train_config(self):
         from artlab.music.train import TrainConfig
@@ -106,7 +130,7 @@ def _cpu(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def gan_run(spec: GANSpec, images: torch.Tensor, *, checkpoint: str | Path | None = None,
             stop_at: int | None = None, resume_from: str | Path | None = None) -> dict:
-    """Train ``spec``'s DCGAN on ``images`` (N, 1, 16, 16) in this process's world; return
+    """Train ``spec``'s DCGAN on ``images`` (N, 1, 16, 16) in this process's world, in ``spec.dtype``; return
     ``{"generator", "discriminator"}`` weights, the ``history``, ``seconds`` and ``allreduce_seconds``.
 
     ``checkpoint``, ``stop_at``, ``resume_from`` as in :func:`artlab.gan.train.train_gan`: save,
@@ -115,23 +139,25 @@ def gan_run(spec: GANSpec, images: torch.Tensor, *, checkpoint: str | Path | Non
     from artlab.gan.train import train_gan
     from artlab.runtime import set_seed
 
-    set_seed(spec.seed)
     g_config, d_config = dcgan(tuple(images.shape[1:]), latent_dim=spec.latent_dim, width=spec.width,
                                norm=spec.norm, g_norm=spec.norm, minibatch_std=spec.minibatch_std)
-    generator, discriminator = DCGANGenerator(g_config), DCGANDiscriminator(d_config)
+    images = images.to(getattr(torch, spec.dtype))
 
     def sample(batch_size: int) -> torch.Tensor:
         return images[torch.randint(0, len(images), (batch_size,))]  # from the global generator
 
-    result = train_gan(generator, discriminator, sample, spec.train_config(), checkpoint=checkpoint,
-                       stop_at=stop_at, resume_from=resume_from, desc="DCGAN")
+    with _default_dtype(spec.dtype):
+        set_seed(spec.seed)
+        generator, discriminator = DCGANGenerator(g_config), DCGANDiscriminator(d_config)
+        result = train_gan(generator, discriminator, sample, spec.train_config(), checkpoint=checkpoint,
+                           stop_at=stop_at, resume_from=resume_from, desc="DCGAN")
     return {"generator": _cpu(generator), "discriminator": _cpu(discriminator), "history": result.history.as_dict(),
             "seconds": result.seconds,
             "allreduce_seconds": distributed.allreduce_seconds(generator) + distributed.allreduce_seconds(discriminator)}
 
 
 def composer_run(spec: ComposerSpec, train: Sequence[Sequence[int]], valid: Sequence[Sequence[int]]) -> dict:
-    """Train ``spec``'s LSTM composer on token sequences in this process's world; return its
+    """Train ``spec``'s LSTM composer on token sequences in this process's world, in ``spec.dtype``; return its
     ``weights``, the ``history`` (validation at the last step), ``seconds`` and ``allreduce_seconds``."""
     from artlab.music.composers import build_composer
     from artlab.music.lstm import LSTMConfig
@@ -140,10 +166,11 @@ def composer_run(spec: ComposerSpec, train: Sequence[Sequence[int]], valid: Sequ
     from artlab.runtime import set_seed
 
     vocab = Vocabulary()
-    set_seed(spec.seed)
-    model = build_composer(LSTMConfig(vocab_size=len(vocab), embedding_dim=spec.embedding_dim,
-                                      hidden_size=spec.hidden_size, dropout=spec.dropout), vocab)
-    result = train_composer(model, train, valid, vocab, spec.train_config(), desc="LSTM composer")
+    with _default_dtype(spec.dtype):
+        set_seed(spec.seed)
+        model = build_composer(LSTMConfig(vocab_size=len(vocab), embedding_dim=spec.embedding_dim,
+                                          hidden_size=spec.hidden_size, dropout=spec.dropout), vocab)
+        result = train_composer(model, train, valid, vocab, spec.train_config(), desc="LSTM composer")
     return {"weights": _cpu(model), "history": result.history.as_dict(), "seconds": result.seconds,
             "allreduce_seconds": distributed.allreduce_seconds(model)}
 
@@ -199,3 +226,34 @@ def composer_speed(train: Sequence[Sequence[int]], valid: Sequence[Sequence[int]
     result = train_composer(model, train, valid, vocab, config, desc="LSTM speed")
     return {"steps": result.steps, "seconds": result.seconds, "steps_per_second": result.steps / result.seconds,
             "batch": config.batch_size, "allreduce_seconds": distributed.allreduce_seconds(model)}
+
+
+# --- small things to look at -----------------------------------------------------------------
+
+def all_reduce_demo(values: Sequence[Sequence[float]]) -> dict:
+    """Process r holds ``values[r]``; return it before and after ``all_reduce`` (the sum, everywhere)."""
+    import torch.distributed as dist
+
+    here = distributed.world()
+    mine = torch.tensor(values[here.rank], dtype=torch.float32)
+    before = mine.clone()
+    if here.size > 1:
+        dist.all_reduce(mine)  # in place: every process ends with sum_r values[r]
+    return {"rank": here.rank, "before": before, "after": mine}
+
+
+def sync_batchnorm_on_cpu() -> str:
+    """What ``torch.nn.SyncBatchNorm`` says when it meets CPU tensors while training in a process
+    group (``""``: it accepted them)."""
+    layer = torch.nn.SyncBatchNorm(4)
+    try:
+        layer(torch.randn(4, 4, 2, 2))  # (B, C, H, W)
+    except (ValueError, RuntimeError) as error:
+        return str(error)
+    return ""
+
+
+def run_all(jobs: Mapping[str, tuple[Callable[..., Any], tuple, dict]]) -> dict[str, Any]:
+    """``{name: fn(*args, **kwargs)}`` for ``jobs = {name: (fn, args, kwargs)}``, one after the other,
+    in this process's world: ``launch(run_all, 2, jobs)`` runs all of them on two processes."""
+    return {name: fn(*args, **kwargs) for name, (fn, args, kwargs) in jobs.items()}
