@@ -125,20 +125,21 @@ def is_main() -> bool:
 def init(backend: str | None = None, *, timeout_s: float = 1800.0) -> World:
     """Join the process group ``torchrun`` (or :func:`launch`) describes in the environment.
 
-    With ``WORLD_SIZE`` unset or 1 it does nothing and returns a one-process :class:`World`;
-    if a group is running already it returns its world. ``backend``: ``"gloo"`` or ``"nccl"``
+    With ``WORLD_SIZE`` unset it does nothing and returns a one-process :class:`World`; if a
+    group is running already it returns its world. (``torchrun --nproc_per_node=1`` makes a group
+    of one: nothing to share, but under ``nccl`` the process trains on its GPU, as with more.) ``backend``: ``"gloo"`` or ``"nccl"``
     (default: ``nccl`` when :func:`artlab.runtime.device` is CUDA, each process on GPU
     ``LOCAL_RANK``; else ``gloo``). ``timeout_s``: how long a collective waits for the others.
     The group is closed at exit (or by :func:`cleanup`).
     """
     if dist.is_available() and dist.is_initialized():
         return world()
-    size = os.environ.get("WORLD_SIZE", "1").strip() or "1"
-    if not size.isdigit():
-        raise ArgumentError("environment variable WORLD_SIZE", expected="a whole number of processes", got=size,
-                            hint="torchrun sets it; unset it to train in one process.")
-    if int(size) <= 1:
+    size = os.environ.get("WORLD_SIZE", "").strip()
+    if not size:
         return World()
+    if not size.isdigit() or int(size) < 1:
+        raise ArgumentError("environment variable WORLD_SIZE", expected="a whole number of processes >= 1", got=size,
+                            hint="torchrun sets it; unset it to train in one process.")
     missing = [name for name in TORCHRUN_VARIABLES if not os.environ.get(name, "").strip()]
     if missing:
         raise EnvironmentProblem("the torchrun environment", expected=f"all of {', '.join(TORCHRUN_VARIABLES)}",

@@ -165,7 +165,7 @@ def _distributed(report: Report) -> None:
     value = ", ".join(f"{name} ({notes[name]})" for name in have) if have else "none"
     report.add("Compute", "distributed", f"{value}; `torchrun --nproc_per_node=N -m artlab paint` trains on N "
                "processes" if have else "none: training runs in one process", bool(found.get("gloo")),
-               "" if found.get("gloo") else "this PyTorch lacks gloo; appendix 11 needs it (make lab reinstalls torch).")
+               "" if found.get("gloo") else "appendix 11 needs gloo, which this PyTorch lacks; make lab reinstalls it.")
 
 
 def _widgets(report: Report) -> None:

@@ -124,6 +124,10 @@ def folk_tokens(limit: int = 40) -> dict[str, list[list[int]]]:
     return {"train": splits["train"], "valid": splits["valid"]}
 
 
+def _allreduce_seconds(*networks: torch.nn.Module) -> float:
+    return sum(distributed.allreduce_seconds(network) for network in networks)
+
+
 def _cpu(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
 
@@ -153,7 +157,7 @@ def gan_run(spec: GANSpec, images: torch.Tensor, *, checkpoint: str | Path | Non
                            stop_at=stop_at, resume_from=resume_from, desc="DCGAN")
     return {"generator": _cpu(generator), "discriminator": _cpu(discriminator), "history": result.history.as_dict(),
             "seconds": result.seconds,
-            "allreduce_seconds": distributed.allreduce_seconds(generator) + distributed.allreduce_seconds(discriminator)}
+            "allreduce_seconds": _allreduce_seconds(generator, discriminator)}
 
 
 def composer_run(spec: ComposerSpec, train: Sequence[Sequence[int]], valid: Sequence[Sequence[int]]) -> dict:
@@ -204,7 +208,7 @@ def dcgan_speed(images: torch.Tensor, steps: int = 40, threads: int = 1) -> dict
     result = train_gan(generator, discriminator, sample, config, desc="DCGAN speed")
     return {"steps": result.steps, "seconds": result.seconds, "steps_per_second": result.steps / result.seconds,
             "batch": config.batch_size,
-            "allreduce_seconds": distributed.allreduce_seconds(generator) + distributed.allreduce_seconds(discriminator)}
+            "allreduce_seconds": _allreduce_seconds(generator, discriminator)}
 
 
 def composer_speed(train: Sequence[Sequence[int]], valid: Sequence[Sequence[int]], steps: int = 30,

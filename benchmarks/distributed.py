@@ -94,13 +94,16 @@ def main(argv=None) -> int:
                 "compare are the steps/s of `torchrun --nproc_per_node=W` against one process with the same "
                 "global batch:\n\n"
                 "```bash\n"
-                "python -m artlab paint --data ~/my_art --size 32 --steps 300 --out one                       # 1 GPU\n"
-                "torchrun --nproc_per_node=4 -m artlab paint --data ~/my_art --size 32 --steps 300 --out four  # 4 GPUs\n"
+                "torchrun --nproc_per_node=1 -m artlab paint --data ~/my_art --size 32 --steps 300 --out one\n"
+                "torchrun --nproc_per_node=4 -m artlab paint --data ~/my_art --size 32 --steps 300 --out four\n"
                 "torchrun --nproc_per_node=4 -m artlab compose --steps 300 --out four_music\n"
                 "torchrun --nnodes=2 --nproc_per_node=8 --rdzv-backend=c10d --rdzv-endpoint=HOST:29400 "
                 "-m artlab compose   # 2 machines\n"
                 "```\n\n"
-                "Each prints its training seconds; this benchmark itself starts CPU processes (gloo) only.")
+                "Each prints its training seconds. Under torchrun each process trains on its own GPU, even "
+                "with one process; `python -m artlab paint` without torchrun trains where the lessons build their "
+                "networks, on the CPU. This benchmark itself starts CPU processes (gloo) only; the nccl path has "
+                "not been run on a GPU here.")
     report.write()
     return 0
 

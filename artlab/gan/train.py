@@ -335,6 +335,10 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     batches the uninterrupted run would have seen mid-pass).
     ``extra``: more values to keep in the checkpoint (a seed, the data's name).
     Seed first (``artlab.set_seed``, or ``config.seed``) for a repeatable run.
+    Under ``torchrun`` (:mod:`artlab.distributed`, appendix 11) ``config.batch_size`` is the global
+    batch: every process draws it and trains on its share through DDP, so the run is the one a
+    single process trains (up to rounding; batch statistics stay per process on the CPU), rank 0
+    saves, and a checkpoint resumes on any number of processes.
 
     Returns a :class:`~artlab.training.TrainResult` whose ``models`` are ``generator``,
     ``discriminator`` and (``config.ema > 0``) ``generator_ema``; :func:`painter_of` picks the one
@@ -396,7 +400,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
                         eps = torch.rand(batch, device=device, dtype=x_real.dtype)  # (B,)
                     x_real, labels, z, eps = distributed.shard((x_real, labels, z, eps), here)
                     distributed.set_share(d_train, x_real.shape[0] / batch)
-                with distributed.local_randomness(seed, step, critic, here):
+                with distributed.local_randomness(seed, step, critic, here):  # G itself: no gradient, no all-reduce
                     result = d_step(generator, d_train, optimizers["discriminator"], x_real, z, labels=labels,
                                     loss=loss, penalty=penalty, penalty_weight=weight,
                                     max_grad_norm=config.max_grad_norm, eps=eps)
@@ -406,7 +410,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
             # G's step reuses the labels of the last real batch: a conditional G paints the data's classes.
             z = distributed.shard(torch.randn(batch, generator.latent_dim, device=device), here)  # one per label
             distributed.set_share(g_train, z.shape[0] / batch)
-            with distributed.local_randomness(seed, step, config.n_critic, here):
+            with distributed.local_randomness(seed, step, config.n_critic, here):  # D itself: g_step freezes it
                 g = g_step(g_train, discriminator, optimizers["generator"], z, labels=labels, loss=loss,
                            max_grad_norm=config.max_grad_norm)
             g = distributed.average_fields(g, z.shape[0] / batch, here)
