@@ -14,6 +14,10 @@ traceback; anything else is a bug in artlab, reported in one line with exit stat
 (``ARTLAB_DEBUG=1`` shows its traceback). An :class:`~artlab.errors.ArtlabWarning` (the files
 ``--skip-bad`` left out, one line each) is printed as a note as it happens. ``ARTLAB_FAST=1``
 shrinks the training budgets, as in the notebooks.
+
+``torchrun --nproc_per_node=N -m artlab paint ...`` (or ``compose``) trains on N processes
+(:mod:`artlab.distributed`, appendix 11): the same run with the global batch split between
+them; rank 0 prints, paints and writes the files, the others only train.
 """
 from __future__ import annotations
 
@@ -85,7 +89,13 @@ def _out(folder: str) -> Path:
     return path
 
 
+def _world_note(here) -> str:
+    """Words for the run: " on 2 processes (gloo)" under torchrun, nothing in one process."""
+    return f" on {here.size} processes ({here.backend})" if here.size > 1 else ""
+
+
 def _paint(args: argparse.Namespace) -> int:
+    from artlab import distributed
     from artlab.errors import whole_number
     from artlab.painters import painting_labels
     from artlab.registry import PAINTERS
@@ -97,14 +107,18 @@ def _paint(args: argparse.Namespace) -> int:
         whole_number(args.digit, "--digit", low=0)
     if args.checkpoint is None or args.retrain:
         PAINTERS[args.model]  # an unknown --model fails at once
+    here = distributed.init()  # under torchrun: join the other processes; else nothing happens
     out = _out(args.out)
     checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "painter.pt"
     run = get_painter(checkpoint, data=args.data, model=args.model, steps=args.steps, seed=args.seed,
                       conditional=args.conditional or args.digit is not None, size=args.size, retrain=args.retrain,
                       threads=args.threads, digit=args.digit, clusters=args.clusters, skip_bad=args.skip_bad)
     painting_labels(run.generator, 1, args.digit)  # a wrong --digit fails before painting
+    if not here.is_main:
+        return 0
     how = "trained" if run.trained else "loaded"
-    print(f"{how} {run.model} painter {run.checkpoint} ({run.data}, {run.step} steps, {run.seconds:.0f} s of training)")
+    print(f"{how} {run.model} painter {run.checkpoint} ({run.data}, {run.step} steps, {run.seconds:.0f} s of "
+          f"training{_world_note(here) if run.trained else ''})")
     files = write_paintings(run.generator, out, args.n, digit=args.digit, seed=args.seed, grid=args.grid)
     what = "a grid of " if args.grid else ""
     print(f"painted {what}{args.n} paintings: " + (str(files[0]) if len(files) == 1 else f"{files[0]} ... {files[-1]}"))
@@ -112,6 +126,7 @@ def _paint(args: argparse.Namespace) -> int:
 
 
 def _compose(args: argparse.Namespace) -> int:
+    from artlab import distributed
     from artlab.music.files import as_melody
     from artlab.music.metrics import in_key_share
     from artlab.registry import COMPOSERS
@@ -126,13 +141,16 @@ def _compose(args: argparse.Namespace) -> int:
     motif = as_melody(args.motif) if args.motif else None  # a bad motif fails before any training
     if args.checkpoint is None or args.retrain:
         COMPOSERS[args.model]  # an unknown --model fails at once
+    here = distributed.init()  # under torchrun: join the other processes; else nothing happens
     out = _out(args.out)
     checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "composer.pt"
     run = get_composer(checkpoint, collection=args.collection, model=args.model, steps=args.steps,
                        minutes=args.minutes, seed=args.seed, retrain=args.retrain, skip_bad=args.skip_bad)
+    if not here.is_main:
+        return 0
     if run.trained:
-        print(f"trained {run.name} composer {run.checkpoint} on {args.collection}: best step {run.step}, "
-              f"{run.seconds:.0f} s, validation {run.valid_nll:.3f} nats per token")
+        print(f"trained {run.name} composer {run.checkpoint} on {args.collection}{_world_note(here)}: best step "
+              f"{run.step}, {run.seconds:.0f} s, validation {run.valid_nll:.3f} nats per token")
     else:
         print(f"loaded {run.name} composer {run.checkpoint} (best step {run.step})")
     melodies = compose_pieces(run.model, run.vocab, args.n, bars=args.bars, temperature=args.temperature,
@@ -308,6 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{prefix}: internal error: {type(error).__name__}: {_one_line(error)[:300]} (a bug in artlab, "
                   "not in your input: please report it; ARTLAB_DEBUG=1 shows the traceback)", file=sys.stderr)
             return 1
+        finally:
+            from artlab.distributed import cleanup
+
+            cleanup()  # leave the process group of a torchrun run (nothing otherwise)
 
 
 if __name__ == "__main__":

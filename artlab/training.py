@@ -28,6 +28,10 @@ written once:
 
 A loop built from these reads like the loops in the lessons: draw a batch, take a step, check
 it is finite, record it, maybe save, repeat until the budget is spent.
+
+Under ``torchrun`` (several processes, :mod:`artlab.distributed`) the scaffold keeps them in
+step: a :class:`Budget` reads rank 0's clock on every process, only rank 0 shows a
+:class:`Progress` bar, and :func:`save_run` writes on rank 0 while the others wait for the file.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from artlab import distributed
 from artlab.checkpoint import Checkpoint, load_checkpoint, plain, save_checkpoint
 from artlab.errors import ArgumentError, CheckpointError, TrainingError, one_of, real_number, whole_number
 from artlab.runtime import progress
@@ -121,6 +126,8 @@ class Budget:
     """``steps`` and ``max_seconds`` (``None``: no time limit), whichever runs out first.
 
     ``seconds_before`` counts time spent before a resume, so a resumed run keeps its budget.
+    Under ``torchrun`` :attr:`seconds` is rank 0's on every process (so all stop together): read
+    it on every process at the same point of the loop.
     """
 
     def __init__(self, steps: int, max_seconds: float | None = None, *, seconds_before: float = 0.0) -> None:
@@ -133,7 +140,7 @@ class Budget:
     @property
     def seconds(self) -> float:
         """Seconds spent so far, resumed runs included."""
-        return self.seconds_before + time.perf_counter() - self.started
+        return distributed.from_main(self.seconds_before + time.perf_counter() - self.started)
 
     @property
     def seconds_now(self) -> float:
@@ -191,7 +198,8 @@ class Progress:
 
     def __init__(self, total: int, *, initial: int = 0, desc: str | None = None, every: int | None = None,
                  leave: bool = True) -> None:
-        self.bar = progress(total=total, initial=initial, desc=desc, leave=leave)
+        quiet = {} if distributed.is_main() else {"disable": True}  # several processes: rank 0 shows it
+        self.bar = progress(total=total, initial=initial, desc=desc, leave=leave, **quiet)
         self.every = every or max(1, total // 50)
 
     def update(self, step: int, **values: float | str) -> None:
@@ -362,15 +370,21 @@ def save_run(path: str | Path, *, kind: str, model: str, model_config: Any, trai
     for lesson 05 a name of your choosing), ``model_config`` its config (a frozen dataclass),
     ``train_config`` the training config; ``finished`` marks the end of the run; ``extra`` holds
     whatever else the family needs (a vocabulary, snapshots, cluster shares, the data's name).
+    Under ``torchrun`` only rank 0 writes (every process holds the same weights), and every
+    process returns once the file is on disk; call it on every process.
     """
     one_of(kind, "save_run(kind)", KINDS)
     reserved = {"kind", "model", "train", "history", "seconds", "finished"} & set(extra or {})
     if reserved:
         raise ArgumentError("save_run(extra)", expected="keys other than the layout's own", got=sorted(reserved))
     train = dataclasses.asdict(train_config) if dataclasses.is_dataclass(train_config) else dict(train_config or {})
-    return save_checkpoint(path, modules=modules, optimizers=optimizers, step=step, config=model_config,
-                           extra={"kind": kind, "model": model, "train": train, "history": history.as_dict(),
-                                  "seconds": float(seconds), "finished": bool(finished), **(extra or {})})
+    here = distributed.world()
+    if here.is_main:
+        path = save_checkpoint(path, modules=modules, optimizers=optimizers, step=step, config=model_config,
+                               extra={"kind": kind, "model": model, "train": train, "history": history.as_dict(),
+                                      "seconds": float(seconds), "finished": bool(finished), **(extra or {})})
+    distributed.barrier(here)
+    return Path(path)
 
 
 @dataclass

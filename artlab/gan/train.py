@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from artlab import distributed
 from artlab.errors import ArgumentError, one_of, real_number, whole_number
 from artlab.gan.losses import GANLoss, gradient_penalty, r1_penalty
 from artlab.runtime import cpu_threads, device_of, set_seed
@@ -52,12 +53,14 @@ class Penalty(str, Enum):
     GP = "gp"  # WGAN-GP: lambda * E[(|grad f(x_hat)| - 1)^2] between real and fake: weight = lambda (10)
 
     def compute(self, discriminator: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor,
-                logits_real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """The penalty's value (a scalar tensor in the graph of D's parameters)."""
+                logits_real: torch.Tensor, labels: torch.Tensor | None = None,
+                eps: torch.Tensor | None = None) -> torch.Tensor:
+        """The penalty's value (a scalar tensor in the graph of D's parameters); ``eps``: GP's
+        interpolation weights (B,) (``None``: drawn here)."""
         if self is Penalty.R1:
             return r1_penalty(logits_real, x_real)
         if self is Penalty.GP:
-            return gradient_penalty(discriminator, x_real, x_fake, labels=labels)
+            return gradient_penalty(discriminator, x_real, x_fake, eps, labels=labels)
         return logits_real.new_zeros(())
 
     @property
@@ -149,7 +152,8 @@ def _call(module: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> to
 def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
            x_real: torch.Tensor, z: torch.Tensor, *, labels: torch.Tensor | None = None,
            loss: GANLoss | str = GANLoss.NON_SATURATING, penalty: Penalty | str = Penalty.NONE,
-           penalty_weight: float = 0.0, max_grad_norm: float | None = None, clip_weights: float = 0.0) -> DStep:
+           penalty_weight: float = 0.0, max_grad_norm: float | None = None, clip_weights: float = 0.0,
+           eps: torch.Tensor | None = None) -> DStep:
     """One discriminator update on ``x_real`` (B, ...) and ``x_fake = G(z)``; G is not changed.
 
     D's loss: -E[log D(x_real)] - E[log(1 - D(G(z)))] + penalty_weight * penalty (the Wasserstein
@@ -157,6 +161,9 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     gradient norm to it before the update (``None``: no clipping). ``clip_weights`` = c > 0: after the
     update, clamp every weight of D to [-c, c], the original WGAN's crude way to keep the critic
     Lipschitz (Arjovsky, Chintala and Bottou, 2017; lesson 04 compares it with the gradient penalty).
+    ``eps``: the gradient penalty's interpolation weights (B,) (``None``: drawn inside).
+    ``discriminator`` may be a DDP wrapper (:mod:`artlab.distributed`): the penalty's gradient then
+    flows into its all-reduce too.
     """
     loss, penalty = GANLoss(loss), Penalty(penalty)
     with torch.no_grad():
@@ -168,7 +175,7 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     total = loss.d_loss(logits_real, logits_fake)
     extra = logits_real.new_zeros(())
     if penalty is not Penalty.NONE and penalty_weight > 0:
-        extra = penalty.compute(discriminator, x_real, x_fake, logits_real, labels)
+        extra = penalty.compute(discriminator, x_real, x_fake, logits_real, labels, eps)
         total = total + penalty_weight * extra
     optimizer.zero_grad(set_to_none=True)
     total.backward()
@@ -337,6 +344,10 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     batches the uninterrupted run would have seen mid-pass).
     ``extra``: more values to keep in the checkpoint (a seed, the data's name).
     Seed first (``artlab.set_seed``, or ``config.seed``) for a repeatable run.
+    Under ``torchrun`` (:mod:`artlab.distributed`, appendix 11) ``config.batch_size`` is the global
+    batch: every process draws it and trains on its share through DDP, so the run is the one a
+    single process trains (up to rounding; batch statistics stay per process on the CPU), rank 0
+    saves, and a checkpoint resumes on any number of processes.
 
     Returns a :class:`~artlab.training.TrainResult` whose ``models`` are ``generator``,
     ``discriminator`` and (``config.ema > 0``) ``generator_ema``; :func:`painter_of` picks the one
@@ -345,9 +356,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     if not hasattr(generator, "latent_dim"):
         raise ArgumentError("train_gan(generator)", expected="a module with a latent_dim attribute",
                             got=f"<a {type(generator).__name__}>", hint="Set generator.latent_dim = size of z.")
+    here = distributed.init()  # under torchrun: this process's place in the group; else one process
+    distributed.check_batch(config.batch_size, here, "TrainConfig")
     if config.seed is not None:
         set_seed(config.seed)
-    device = device_of(generator, device)
+    device = device_of(generator, device) if here.device is None else here.device
     generator.to(device).train()
     discriminator.to(device).train()
     optimizers = make_optimizers(generator, discriminator, config)
@@ -360,6 +373,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
                              may_change=_RESUME_MAY_CHANGE)
         start, history, seconds_before = resumed.step, resumed.history, resumed.seconds
         snapshots = snapshots_of(resumed.checkpoint.extra)
+    # Several processes: G and D train through DDP wrappers; every process draws the same global batches
+    g_train, d_train = distributed.wrap(generator, here), distributed.wrap(discriminator, here)
+    seed = distributed.sync_rng(here)
     painter = modules.get("generator_ema", generator)  # what snapshots show
     snapshot_fn = snapshot_fn or default_snapshot
     z_snapshot = torch.randn(config.snapshot_samples, generator.latent_dim,
@@ -381,20 +397,32 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
             set_learning_rates(optimizers, config, step - 1)
             d_results = []
             for critic in range(config.n_critic):
-                x_real, labels = next(stream)
+                x_real, labels = next(stream)  # the global batch (the same on every process)
                 x_real = x_real.to(device)
                 labels = labels.to(device) if labels is not None else None
-                z = torch.randn(x_real.shape[0], generator.latent_dim, device=device)  # (B, latent_dim)
+                batch = x_real.shape[0]
+                z = torch.randn(batch, generator.latent_dim, device=device)  # (B, latent_dim)
                 weight = config.penalty_weight_at((step - 1) * config.n_critic + critic)
-                d_results.append(d_step(generator, discriminator, optimizers["discriminator"], x_real, z,
-                                        labels=labels, loss=loss, penalty=penalty, penalty_weight=weight,
-                                        max_grad_norm=config.max_grad_norm, clip_weights=config.clip_weights))
+                eps = None
+                if here.size > 1:  # this process's rows; GP's eps drawn for the whole batch, as one process would
+                    if penalty is Penalty.GP and weight > 0:
+                        eps = torch.rand(batch, device=device, dtype=x_real.dtype)  # (B,)
+                    x_real, labels, z, eps = distributed.shard((x_real, labels, z, eps), here)
+                    distributed.set_share(d_train, x_real.shape[0] / batch)
+                with distributed.local_randomness(seed, step, critic, here):  # G itself: no gradient, no all-reduce
+                    result = d_step(generator, d_train, optimizers["discriminator"], x_real, z, labels=labels,
+                                    loss=loss, penalty=penalty, penalty_weight=weight,
+                                    max_grad_norm=config.max_grad_norm, clip_weights=config.clip_weights, eps=eps)
+                d_results.append(distributed.average_fields(result, x_real.shape[0] / batch, here))
                 check_finite("discriminator loss", d_results[-1].loss, step, _last(history))
             d = _mean(d_results)
             # G's step reuses the labels of the last real batch: a conditional G paints the data's classes.
-            z = torch.randn(x_real.shape[0], generator.latent_dim, device=device)  # (B, latent_dim): one per label
-            g = g_step(generator, discriminator, optimizers["generator"], z, labels=labels, loss=loss,
-                       max_grad_norm=config.max_grad_norm)
+            z = distributed.shard(torch.randn(batch, generator.latent_dim, device=device), here)  # one per label
+            distributed.set_share(g_train, z.shape[0] / batch)
+            with distributed.local_randomness(seed, step, config.n_critic, here):  # D itself: g_step freezes it
+                g = g_step(g_train, discriminator, optimizers["generator"], z, labels=labels, loss=loss,
+                           max_grad_norm=config.max_grad_norm)
+            g = distributed.average_fields(g, z.shape[0] / batch, here)
             check_finite("generator loss", g.loss, step, _last(history))
             if "generator_ema" in modules:
                 ema_update(modules["generator_ema"], generator, config.ema)

@@ -25,6 +25,11 @@ The same seed on the same machine gives the same model as long as the step budge
 out before the time budget (time depends on the machine and on what else it is doing): the
 time's share of the budget is counted from the end of the warm-up, like the steps' share, so it
 only steers the schedule when it would run out first.
+
+Under ``torchrun`` (:mod:`artlab.distributed`, appendix 11) ``batch_size`` is the global batch:
+every process draws the same batch and trains on its block of rows, its gradient weighted by
+its share of the batch's non-padding tokens, so the step is the one a single process takes;
+the validation melodies are split between the processes and their NLL summed.
 """
 from __future__ import annotations
 
@@ -37,8 +42,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from artlab import distributed
 from artlab.errors import ArgumentError, TrainingError, whole_number
-from artlab.music.metrics import evaluate_nll
+from artlab.music.metrics import NLLReport, evaluate_nll, sequence_nll
 from artlab.music.tokens import Vocabulary
 from artlab.runtime import cpu_threads  # re-exported for lesson 07
 from artlab.training import (Budget, History, KeepBest, Progress, TrainResult, budget_share, check_common,
@@ -142,10 +148,14 @@ def train_composer(model: torch.nn.Module, train: Sequence[Sequence[int]], valid
     if not hasattr(model, "config"):
         raise ArgumentError("train_composer(model)", expected="a composer with a .config (artlab.music.composers)",
                             got=type(model).__name__)
+    here = distributed.init()  # under torchrun: this process's place in the group; else one process
+    distributed.check_batch(config.batch_size, here, "TrainConfig")
     budget = Budget(config.steps, config.max_seconds)
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    device = next(model.parameters()).device
+    rng = np.random.default_rng(config.seed)  # the same batches on every process
+    device = next(model.parameters()).device if here.device is None else here.device
+    model.to(device)
+    trainer = distributed.wrap(model, here)  # several processes: DDP; else the model itself
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     eval_set = list(valid)
     if config.eval_melodies is not None and len(eval_set) > config.eval_melodies:
@@ -170,8 +180,15 @@ def train_composer(model: torch.nn.Module, train: Sequence[Sequence[int]], valid
             if step == config.warmup:
                 budget.warm_seconds = budget.seconds  # the time share of the budget starts here, with the steps'
             set_lr(optimizer, lr_at(step, config, budget.seconds, budget.warm_seconds or 0.0))
-            loss = training_step(model, optimizer, next(batches).to(device), pad=vocab.pad,
-                                 max_grad_norm=config.max_grad_norm)
+            tokens, share = next(batches).to(device), 1.0  # (B, T): the global batch
+            if here.size > 1:  # this process's rows, weighted by their share of the batch's targets
+                targets = (tokens[:, 1:] != vocab.pad).sum()
+                tokens = distributed.shard(tokens, here)
+                share = float((tokens[:, 1:] != vocab.pad).sum() / targets)
+                distributed.set_share(trainer, share)
+            with distributed.local_randomness(config.seed, step, 0, here):
+                loss = training_step(trainer, optimizer, tokens, pad=vocab.pad, max_grad_norm=config.max_grad_norm)
+            (loss,) = distributed.average([loss], share, here)
             check_finite(f"{desc}: training loss", loss, step, history.last(),
                          hint="Lower the learning rate (TrainConfig(lr=...)) or max_grad_norm.")
             recent.append(loss)
@@ -179,7 +196,7 @@ def train_composer(model: torch.nn.Module, train: Sequence[Sequence[int]], valid
             bar.update(step)
             out_of_time = budget.out_of_time()
             if step % config.eval_every == 0 or step == config.steps or out_of_time:
-                valid_nll = evaluate_nll(model, eval_set, vocab).per_token
+                valid_nll = _valid_nll(model, eval_set, vocab, here)
                 history.append(step=step, seconds=budget.seconds, train_nll=float(np.mean(recent)), valid_nll=valid_nll)
                 recent = []
                 bar.show(train=history.train_nll[-1], valid=valid_nll)
@@ -201,6 +218,20 @@ def train_composer(model: torch.nn.Module, train: Sequence[Sequence[int]], valid
     return TrainResult(steps=step, seconds=budget.seconds, history=history, stopped=stopped, best_step=best.step,
                        best_value=best.value, checkpoint=path, models={"model": model},
                        optimizers={"optimizer": optimizer})
+
+
+def _valid_nll(model: torch.nn.Module, melodies: Sequence[Sequence[int]], vocab: Vocabulary,
+               here: distributed.World) -> float:
+    """Validation NLL per token; several processes score every W-th melody each and add up."""
+    if here.size == 1:
+        return evaluate_nll(model, melodies, vocab).per_token
+    mine = list(range(here.rank, len(melodies), here.size))
+    totals = np.zeros(len(melodies))
+    if mine:
+        totals[mine] = sequence_nll(model, [melodies[i] for i in mine], pad=vocab.pad)
+    totals = distributed.average(list(totals), 1.0, here)  # every melody's NLL, on every process
+    return NLLReport(float(np.sum(totals)), sum(len(s) - 1 for s in melodies),
+                     sum(vocab.events_of(s) for s in melodies)).per_token
 
 
 def _registry_name(model: torch.nn.Module) -> str:
