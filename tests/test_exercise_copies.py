@@ -20,7 +20,7 @@ import tokenize
 
 import pytest
 
-from artlab.course import BEGIN, END
+from artlab.exercises import BEGIN, END
 from conftest import ROOT
 
 COPIED_SHARE = 0.6

@@ -84,11 +84,13 @@ def _abc_text(path: Path, skipped: list | None) -> str:
         warnings.warn(ArtlabWarning(f"file {path}: read as Latin-1 (ISO 8859-1), since it is not UTF-8; "
                                     "save it as UTF-8 to silence this note"), stacklevel=5)
     text, problems = check_abc(text, f"file {path}", skip_bad=skipped is not None)
-    if skipped is not None:
-        skipped.extend(problems)
-    if problems and not text.strip("\n"):
+    if problems and not text.strip("\n"):  # the whole file is one skipped item, not each of its tunes
+        if len(problems) == 1:
+            raise problems[0]
         raise DataError(f"file {path}", expected="at least one tune artlab can read",
                         got=f"<{len(problems)} tunes, none readable>", hint=" ".join(str(problems[0]).split()))
+    if skipped is not None:
+        skipped.extend(problems)
     return text
 
 
