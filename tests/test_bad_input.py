@@ -296,3 +296,29 @@ def test_a_long_silence_within_the_limit_is_kept(tmp_path):
 def test_corpus_size():
     """The issue asks for at least 30 cases."""
     assert len(REFUSED) + len(CLI_CASES) >= 30
+
+
+def test_skip_bad_on_the_command_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARTLAB_FAST", "1")
+    monkeypatch.setenv("ARTLAB_PROGRESS", "0")
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for seed in range(4):
+        png(pictures / f"p{seed}.png", seed=seed)
+    write(pictures / "broken.png", b"broken")
+    args = ["paint", "--data", pictures, "--size", "16", "--steps", "2", "-n", "2", "--out", tmp_path / "p"]
+    code, err = _run_cli(args, capsys)
+    assert code == 2 and "broken.png" in err and not (tmp_path / "p" / "painter.pt").exists()
+    code, err = _run_cli([*args, "--skip-bad"], capsys)
+    assert code == 0 and "note: skipped 1 of 5 files" in err and "broken.png" in err, err
+    assert (tmp_path / "p" / "painter.pt").is_file()
+
+    tunes = tmp_path / "tunes"
+    for i, tonic in enumerate("GDAEC"):
+        write(tunes / f"t{i}.abc", TUNE.replace("K:G", f"K:{tonic}").replace("X:1", f"X:{i + 1}"))
+    write(tunes / "typo.abc", TUNE.replace("K:G", "K:Es"))
+    args = ["compose", "--collection", tunes, "--steps", "2", "-n", "1", "--bars", "2", "--out", tmp_path / "m"]
+    code, err = _run_cli(args, capsys)
+    assert code == 2 and "typo.abc" in err and "K:Es" in err
+    code, err = _run_cli([*args, "--skip-bad"], capsys)
+    assert code == 0 and "note: skipped 1 of 6" in err and "typo.abc" in err, err
