@@ -1,8 +1,7 @@
 """Lessons 07-08's figures, measured: n-gram baselines vs the notebooks' full-mode LSTM and transformer.
 
-Run with ``make bench`` (or ``python benchmarks/music.py``); about 13-20 minutes on a 2-core
-laptop CPU (771 s measured with the transformer added, on a busy 2-core machine). On the documented
-grouped split (see artlab.music.corpus) it prints
+Run with ``make bench`` (or ``python benchmarks/music.py``); its section of ``docs/benchmarks.md``
+records how long it took. On the documented grouped split (see artlab.music.corpus) it prints
 
 1. held-out NLL in nats per note (and per token) on the test melodies for a unigram, a
    bigram, the best Kneser-Ney n-gram (order up to 64 and discount scale chosen on the

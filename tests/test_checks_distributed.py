@@ -6,7 +6,7 @@ import pytest
 import torch.distributed as dist
 
 from artlab.checks import Checker, CheckFailed, reset_hints
-from artlab.checks.distributed import _report, _run, check_all_reduce_gradients, reference_all_reduce_gradients
+from artlab.checks.distributed import _report, _run, check_all_reduce_gradients, _reference_all_reduce_gradients
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,7 @@ def to_rank_0_only(model):
 
 
 def test_the_answer_passes_in_two_processes(capsys):
-    check_all_reduce_gradients(reference_all_reduce_gradients)
+    check_all_reduce_gradients(_reference_all_reduce_gradients)
     out = capsys.readouterr().out
     assert "✓ all_reduce_gradients: all" in out and "equals DistributedDataParallel's gradient" in out
     assert not dist.is_initialized()  # the one-process group of the first look is gone
@@ -78,10 +78,10 @@ def test_mistakes_that_show_only_in_several_processes():
                 to_rank_0_only: "every process ends with the same gradient"}
     module = sys.modules[__name__]
     results = _run([(inspect.getsource(f), f.__name__) for f in mistakes] +
-                   [(inspect.getsource(reference_all_reduce_gradients), "reference_all_reduce_gradients")], False)
+                   [(inspect.getsource(_reference_all_reduce_gradients), "_reference_all_reduce_gradients")], False)
     for (mistake, property), outcomes in zip(mistakes.items(), results):
         with pytest.raises(CheckFailed, match=property):
             with Checker(mistake.__name__, getattr(module, mistake.__name__)) as c:
                 _report(c, outcomes)
-    with Checker("reference", reference_all_reduce_gradients) as c:
+    with Checker("reference", _reference_all_reduce_gradients) as c:
         _report(c, results[-1])

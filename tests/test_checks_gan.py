@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
-from artlab.checks.gan import (check_d_step_r1, check_generator_loss_non_saturating, check_modes_covered,
-                               check_optimal_discriminator, check_optimal_discriminator_k, check_samples_needed)
+from artlab.checks.gan import (check_generator_loss_non_saturating, check_optimal_discriminator,
+                               check_optimal_discriminator_k)
+from artlab.checks.gan_training import check_d_step_r1, check_modes_covered, check_samples_needed
 from artlab.gan import theory
 from artlab.gan.losses import generator_loss_non_saturating
 from artlab.gan.metrics import modes_covered

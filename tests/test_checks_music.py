@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
-from artlab.checks.music import (check_bar_positions, check_bigram_nll, check_melody_to_tokens,
-                                 check_softmax_with_temperature, check_temperature_for_entropy, check_tokens_to_melody,
-                                 check_top_p_filter, check_training_step)
+from artlab.checks.composing import (check_bigram_nll, check_softmax_with_temperature, check_temperature_for_entropy,
+                                     check_top_p_filter, check_training_step)
+from artlab.checks.music import check_bar_positions, check_melody_to_tokens, check_tokens_to_melody
 from artlab.music.melody import Melody, REST, pitch_name
 from artlab.music.ngram import bigram_nll
 from artlab.music.sample import softmax_with_temperature, top_p_filter

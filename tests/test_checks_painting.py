@@ -7,9 +7,8 @@ import torch
 from torch import nn
 
 from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
-from artlab.checks.painting import (check_conv_transpose_output_size, check_dcgan_init, check_frechet_distance,
-                                    check_mean_term, check_stamps_per_pixel,
-                                    check_gradient_penalty, check_slerp)
+from artlab.checks.painting import check_conv_transpose_output_size, check_dcgan_init, check_slerp, check_stamps_per_pixel
+from artlab.checks.scorecard import check_frechet_distance, check_gradient_penalty, check_mean_term
 from artlab.gan.dcgan import conv_transpose_output_size, dcgan_init
 from artlab.gan.latent import lerp, slerp
 from artlab.gan.losses import gradient_penalty

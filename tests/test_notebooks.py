@@ -87,7 +87,7 @@ def test_every_notebook_is_in_the_readme_course_map():
 
 def test_the_readme_stays_a_front_page():
     lines = (ROOT / "README.md").read_text().splitlines()
-    assert len(lines) <= 210, f"README.md has {len(lines)} lines; measured narrative belongs in docs/"
+    assert len(lines) <= 220, f"README.md has {len(lines)} lines; measured narrative belongs in docs/"
 
 
 def test_no_generated_files_are_tracked():

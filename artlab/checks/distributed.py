@@ -30,14 +30,14 @@ from artlab import distributed
 from artlab.checks import Checker
 from artlab.errors import TrainingError
 
-__all__ = ["check_all_reduce_gradients", "reference_all_reduce_gradients"]
+__all__ = ["check_all_reduce_gradients"]
 
 ATOL = 1e-6
 ANSWER = ("world = dist.get_world_size(); for p in model.parameters(): if p.grad is not None: "
           "dist.all_reduce(p.grad); p.grad /= world")
 
 
-def reference_all_reduce_gradients(model: nn.Module) -> None:
+def _reference_all_reduce_gradients(model: nn.Module) -> None:
     """The answer: g <- (1/W) sum_r g_r for every parameter that has a gradient, in place."""
     world = dist.get_world_size()
     for p in model.parameters():
@@ -116,7 +116,8 @@ def _report(c: Checker, results: list[dict]) -> None:
     c.expect(not failed, f"runs on each of {nprocs} processes", input=where, expected="no error",
              got=f"<process {failed[0]['rank']}: {failed[0]['error']}>" if failed else None,
              hint="the processes run only your function's own source, with torch, dist (torch.distributed) "
-                  "and nn imported: anything else it uses must be defined inside it.")
+                  "and nn imported: anything else it uses must be defined inside it.",
+             answer="import inside the function what it needs besides torch, dist and nn.")
     mine = [r["mine"] for r in results]
     c.expect(all(_same(m, mine[0]) for m in mine[1:]), "every process ends with the same gradient", input=where,
              expected="equal gradients on every process", got=_gap(mine[-1], mine[0]),
@@ -132,7 +133,8 @@ def _report(c: Checker, results: list[dict]) -> None:
              hint="DDP averages over the processes, after the backward pass of each.", answer=ANSWER)
     c.expect(all(r["weights_kept"] for r in results), "leaves the weights as they were", input=where,
              expected="the weights unchanged (the optimizer steps later)", got="<weights changed>",
-             hint="change only p.grad; the optimizer's step uses it afterwards.")
+             hint="change only p.grad; the optimizer's step uses it afterwards.",
+             answer="p.grad /= world (in place on the gradient), never p.data or p itself")
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -179,7 +181,8 @@ def _first_look(c: Checker, function, seed: int, width: int) -> None:
     after = _grads(model)
     c.expect(all(after[k] is None for k in frozen), "leaves a frozen layer's missing gradients missing", input=where,
              expected="their .grad still None", got={k: type(after[k]).__name__ for k in frozen},
-             hint="a parameter without a gradient has nothing to average; leave it as it is.")
+             hint="a parameter without a gradient has nothing to average; leave it as it is.",
+             answer="for p in model.parameters(): if p.grad is None: continue")
     c.expect(_same(after, before), "with one process the average changes nothing", input=where,
              expected="the gradients as they were", got=_gap(after, before),
              hint="the average over W processes is their sum divided by W; ask torch.distributed for W.",
@@ -198,13 +201,15 @@ def check_all_reduce_gradients(all_reduce_gradients, *, hidden: bool = False) ->
             source = None
         c.expect(source is not None, "its source can be sent to the new processes", input=name,
                  expected="a function written with def in a notebook cell or a file", got="<no source found>",
-                 hint="define it with def (not a lambda) and run its cell again.")
+                 hint="define it with def (not a lambda) and run its cell again.",
+                 answer="def all_reduce_gradients(model): ... in a cell of its own, then run the cell")
         try:
             (results,) = _run([(source, name)], hidden)
         except TrainingError:
             c.expect(False, f"returns on every one of {nprocs} processes", input=f"{nprocs} processes",
                      expected="all of them done", got="<they waited for each other until the time ran out>",
                      hint="every process must make the same calls to all_reduce, in the same order: no "
-                          "`if rank == 0`, and a parameter skipped on one process must be skipped on all.")
+                          "`if rank == 0`, and a parameter skipped on one process must be skipped on all.",
+                     answer=ANSWER)
             return
         _report(c, results)
