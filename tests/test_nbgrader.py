@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from artlab import runtime
-from artlab.exercises import POINTS
+from artlab.exercises import POINTS, WRITTEN_POINTS
 from conftest import ROOT
 
 ASSIGNMENT = "artlab"
@@ -108,6 +108,15 @@ def _autograded(root: Path, student: str, name: str) -> dict:
     return json.loads((root / "autograded" / student / ASSIGNMENT / name).read_text())
 
 
+def _autograded_test(cell) -> bool:
+    """A locked cell of check calls, graded by nbgrader itself (a written answer is graded by hand)."""
+    return bool(_meta(cell).get("grade")) and not _meta(cell).get("solution")
+
+
+def _written(cell) -> bool:
+    return bool(_meta(cell).get("grade")) and bool(_meta(cell).get("solution")) and cell["cell_type"] == "markdown"
+
+
 def _errors(cell) -> list[dict]:
     return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
@@ -130,17 +139,20 @@ def test_generate_assignment_releases_exactly_the_exercises(course, path):
     released = json.loads((course / "release" / ASSIGNMENT / path.name).read_text())
     exercise = json.loads((ROOT / "exercises" / path.name).read_text())
     assert _without_nbgrader(released) == _without_nbgrader(exercise), "run `make exercises`"
-    grade_cells = [c for c in released["cells"] if _meta(c).get("grade")]
+    grade_cells = [c for c in released["cells"] if _autograded_test(c)]
     assert grade_cells and all(c["metadata"].get("editable") is False for c in grade_cells)
+    assert all(c["metadata"].get("editable") is not False for c in released["cells"] if _written(c))
     assert not any("HIDDEN TESTS" in _source(c) or "hidden=True" in _source(c) for c in released["cells"])
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
 def test_the_solutions_score_full_marks_with_their_hidden_tests_run(course, path):
     score, max_score = _grades(course, "solutions")[path.stem]
-    checks = [c for c in _autograded(course, "solutions", path.name)["cells"] if _meta(c).get("grade")]
-    assert max_score == POINTS * len(checks) > 0
-    assert score == max_score, [e["evalue"] for c in checks for e in _errors(c)]
+    cells = _autograded(course, "solutions", path.name)["cells"]
+    checks = [c for c in cells if _autograded_test(c)]
+    by_hand = WRITTEN_POINTS * sum(_written(c) for c in cells)  # written answers wait for the instructor
+    assert max_score == POINTS * len(checks) + by_hand and checks
+    assert score == max_score - by_hand, [e["evalue"] for c in checks for e in _errors(c)]
     for cell in checks:
         assert "hidden=True" in _source(cell), "nbgrader restores the hidden tests before grading"
         assert "hidden properties hold" in _text(cell)
@@ -152,7 +164,7 @@ def test_the_stubs_score_zero_and_nothing_else_fails(course, path):
     assert score == 0 and max_score > 0
     for index, cell in enumerate(_autograded(course, "stubs", path.name)["cells"]):
         errors = _errors(cell)
-        if _meta(cell).get("grade"):
+        if _autograded_test(cell):
             assert [e["ename"] for e in errors] == ["NotImplementedYet"], f"cell {index}: {errors}"
         else:
             assert not errors, f"cell {index} failed: {errors}"

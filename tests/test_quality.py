@@ -1,3 +1,4 @@
+import math
 import numpy as np
 import pytest
 import torch
@@ -132,3 +133,9 @@ def test_the_classifier_trains_even_when_first_asked_for_inside_no_grad():
     with torch.no_grad():
         model = train_digit_classifier(seed=3, epochs=1)
     assert not model.training and all(not p.requires_grad for p in model.parameters())
+
+
+def test_class_kl_of_paintings_no_digit_can_be_read_in_is_the_worst_not_the_best(classifier):
+    flat = quality.digit_quality(torch.zeros(200, 1, 16, 16), classifier)  # an empty grey: no digit at all
+    assert flat.confident == 0 and flat.classes == 0
+    assert flat.class_kl == pytest.approx(math.log(10)), "no evidence of spread scores as one class, not as even"

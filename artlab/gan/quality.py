@@ -178,9 +178,14 @@ def class_coverage(histogram: torch.Tensor, n_images: int, min_share: float = 0.
 
 
 def _kl_from_uniform(histogram: torch.Tensor) -> float:
-    """KL(p ‖ uniform) = Σ p log(p K) of a class histogram: 0 when even, log K for one class."""
-    p = histogram.double() / histogram.sum().clamp(min=1)
+    """KL(p ‖ uniform) = Σ p log(p K) of a class histogram: 0 when even, log K for one class.
+
+    An empty histogram (no image read confidently as any digit) scores log K, as badly as one
+    class: nothing shows that the classes are spread, and 0 would call them perfectly even."""
     k = len(histogram)
+    if int(histogram.sum()) == 0:
+        return math.log(k)
+    p = histogram.double() / histogram.sum()
     return float(sum(pi * math.log(pi * k) for pi in p.tolist() if pi > 0))
 
 
