@@ -118,6 +118,32 @@ def test_ddim_timesteps_are_distinct_ascending_and_end_at_the_last_step():
     assert ddim_timesteps(10, 10).tolist() == list(range(10))
 
 
+def test_leading_ddim_timesteps_are_song_et_al_s_and_stop_below_the_last_step():
+    assert ddim_timesteps(1000, 50, "leading").tolist() == list(range(0, 1000, 20))
+    assert ddim_timesteps(10, 3, "leading").tolist() == [0, 3, 6]
+    assert ddim_timesteps(7, 7, "leading").tolist() == list(range(7))
+    for T, n in [(1000, 1), (1000, 999), (13, 5)]:
+        timesteps = ddim_timesteps(T, n, "leading")
+        assert len(timesteps) == n and timesteps[0] == 0 and (timesteps.diff() > 0).all() and timesteps[-1] < T
+
+
+def test_ddim_sample_and_invert_visit_the_steps_of_their_spacing():
+    seen = []
+
+    class Spy(torch.nn.Module):
+        num_classes = 0
+
+        def forward(self, x_t, t, labels=None):
+            seen.append(int(t[0]))
+            return torch.zeros_like(x_t)
+
+    schedule = linear_schedule(100)
+    ddim_sample(Spy(), schedule, torch.randn(2, 2), 4, spacing="leading")
+    assert seen == [75, 50, 25, 0]
+    ddim_invert(Spy(), schedule, torch.randn(2, 2), 4, spacing="leading")
+    assert seen[4:] == [0, 25, 50, 75]
+
+
 def test_ddim_with_eta_0_is_deterministic_and_ddpm_repeats_with_the_same_generator():
     torch.manual_seed(0)
     model, schedule = UNet(UNetConfig(patch=2, channel_mults=(1, 1), num_classes=10)), linear_schedule(20)
@@ -255,6 +281,7 @@ def test_ddim_inversion_then_sampling_gives_the_data_back_on_a_trained_toy(toy):
 @pytest.mark.parametrize("call, message", [
     (lambda m, s: ddim_timesteps(10, 11), r"ddim_timesteps\(steps\): expected a whole number from 1 to T = 10"),
     (lambda m, s: ddim_timesteps(0, 1), r"ddim_timesteps\(T\)"),
+    (lambda m, s: ddim_timesteps(10, 3, "middle"), r"ddim_timesteps\(spacing\): expected 'trailing'"),
     (lambda m, s: ddim_sample(m, s, torch.randn(2, 2), 11), r"ddim_timesteps\(steps\)"),
     (lambda m, s: ddim_invert(m, s, torch.randn(2, 2), 0), r"ddim_timesteps\(steps\)"),
     (lambda m, s: ddpm_step(m, s, torch.randn(2, 2), 10), r"ddpm_step\(t\): expected steps from 0 to T - 1 = 9"),

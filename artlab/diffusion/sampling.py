@@ -13,7 +13,8 @@ from x_T to the result, for a strip that shows noise becoming a picture; a
   optionally clipped to [-1, 1]; the step draws from the posterior with that estimate:
   x_{t-1} = mu_tilde(x0_hat, x_t) + sqrt(beta_tilde_t) z, z ~ N(0, I). T network calls.
 * :func:`ddim_step` / :func:`ddim_sample`: DDIM (Song, Meng and Ermon 2021, eq. 12) on a
-  subsequence of steps (:func:`ddim_timesteps`):
+  subsequence of steps (:func:`ddim_timesteps`, ending at T - 1 or, Song et al.'s choice,
+  just below it):
 
       x_{t'} = sqrt(alpha_bar_{t'}) x0_hat + sqrt(1 - alpha_bar_{t'} - sigma^2) eps + sigma z,
       sigma  = eta sqrt((1 - alpha_bar_{t'}) / (1 - alpha_bar_t)) sqrt(1 - alpha_bar_t / alpha_bar_{t'})
@@ -116,18 +117,30 @@ def ddpm_sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, *, labels: to
 
 # --- DDIM ----------------------------------------------------------------------------------------
 
-def ddim_timesteps(T: int, steps: int) -> torch.Tensor:  # noqa: N803
-    """``steps`` evenly spaced steps from 0 to T - 1, ascending, always ending at T - 1: LongTensor (steps,).
+def ddim_timesteps(T: int, steps: int, spacing: str = "trailing") -> torch.Tensor:  # noqa: N803
+    """``steps`` distinct steps of 0..T-1 for DDIM to visit, ascending: LongTensor (steps,).
 
-    t_i = round(i (T - 1) / (steps - 1)); they are distinct for any steps <= T (the spacing is >= 1).
-    With ``steps=1`` only T - 1: one jump from noise to data.
+    * ``"trailing"``: t_i = round(i (T - 1) / (steps - 1)), from 0 up to the last step T - 1
+      (with ``steps=1`` only T - 1: one jump from noise to data).
+    * ``"leading"``: t_i = floor(i T / steps), from 0 up to T - T / steps (Song et al. 2021:
+      0, 20, ..., 980 for 50 of 1,000). It starts below the last step, where alpha_bar is not yet
+      almost 0; there x0_hat = (x_t - sqrt(1 - alpha_bar) eps) / sqrt(alpha_bar) multiplies the
+      network's error in eps by 1 / sqrt(alpha_bar) (tens of thousands at the end of the cosine
+      schedule), which sinks a deterministic sampler that cannot clip its estimate.
+
+    Both are distinct for any steps <= T (the spacing is >= 1), and both are all of 0..T-1 for steps = T.
     """
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise ArgumentError("ddim_timesteps(T)", expected="a whole number of steps >= 1", got=T)
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= T:
         raise ArgumentError("ddim_timesteps(steps)", expected=f"a whole number from 1 to T = {T}", got=steps,
                             hint="DDIM visits a subsequence of the T steps the model was trained on.")
-    return torch.linspace(T - 1, 0, steps, dtype=torch.float64).round().long().flip(0)
+    if spacing == "trailing":
+        return torch.linspace(T - 1, 0, steps, dtype=torch.float64).round().long().flip(0)
+    if spacing == "leading":
+        return torch.arange(steps, dtype=torch.long) * T // steps
+    raise ArgumentError("ddim_timesteps(spacing)", expected="'trailing' (ends at T - 1) or 'leading' (starts at 0, "
+                        "Song et al.)", got=spacing)
 
 
 def ddim_step(schedule: NoiseSchedule, x_t: torch.Tensor, eps: torch.Tensor, t: int | torch.Tensor,
@@ -172,14 +185,15 @@ def ddim_step(schedule: NoiseSchedule, x_t: torch.Tensor, eps: torch.Tensor, t: 
 
 def ddim_sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, steps: int, eta: float = 0.0, *,  # noqa: N803
                 labels: torch.Tensor | None = None, guidance: float = 0.0, clip: bool = False,
-                generator: torch.Generator | None = None, return_path: bool = False,
+                spacing: str = "trailing", generator: torch.Generator | None = None, return_path: bool = False,
                 callback: Callback | None = None):
-    """DDIM from ``x_T`` at step T - 1 to the data in ``steps`` network calls; returns x_0 (and the path).
+    """DDIM from ``x_T`` to the data in ``steps`` network calls; returns x_0 (and the path).
 
-    Deterministic for eta = 0: the same ``x_T`` gives the same picture.
+    It starts at the highest of :func:`ddim_timesteps` (T - 1 for ``spacing="trailing"``) and
+    ends at the data. Deterministic for eta = 0: the same ``x_T`` gives the same picture.
     """
     _check_start(x_T, "ddim_sample")
-    timesteps = ddim_timesteps(schedule.T, steps).tolist()
+    timesteps = ddim_timesteps(schedule.T, steps, spacing).tolist()
     with _sampling(model):
         x, path = x_T, [x_T.cpu()] if return_path else None
         for i in reversed(range(len(timesteps))):
@@ -193,7 +207,7 @@ def ddim_sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, steps: int, e
 
 
 def ddim_invert(model, schedule: NoiseSchedule, x0: torch.Tensor, steps: int, *,
-                labels: torch.Tensor | None = None, return_path: bool = False):
+                labels: torch.Tensor | None = None, spacing: str = "trailing", return_path: bool = False):
     """Run deterministic DDIM backwards, data ``x0`` -> x_T, over the steps :func:`ddim_sample` visits.
 
     Going up from t (the data: t = -1) to the next step t' > t, the noise is predicted at the
@@ -203,11 +217,11 @@ def ddim_invert(model, schedule: NoiseSchedule, x0: torch.Tensor, steps: int, *,
         x0_hat = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t),
 
     the sampler's update solved the other way. It is exact as the steps get small, so
-    ``ddim_sample(model, schedule, ddim_invert(model, schedule, x0, n), n)`` gives back x0
-    approximately, closer for more steps.
+    ``ddim_sample(model, schedule, ddim_invert(model, schedule, x0, n), n)`` (the same ``spacing``)
+    gives back x0 approximately, closer for more steps.
     """
     _check_start(x0, "ddim_invert")
-    timesteps = ddim_timesteps(schedule.T, steps).tolist()
+    timesteps = ddim_timesteps(schedule.T, steps, spacing).tolist()
     with _sampling(model):
         x, path = x0, [x0.cpu()] if return_path else None
         for i, t_next in enumerate(timesteps):
