@@ -75,10 +75,39 @@ class DiffusionRecipe:
         return linear_schedule(self.T, min(1e-4 * 1000 / self.T, 0.5), min(0.02 * 1000 / self.T, 0.5))
 
     def lr_factor(self, step: int) -> float:
-        """The share of ``lr`` at 0-based ``step``: a linear warm-up, then a half cosine down to ``lr_end``.
+        """The share of ``lr`` at 0-based ``step``: a linear warm-up over ``warmup`` steps, then a half
+        cosine from 1 down to ``lr_end`` at the last step:
 
-            f(s) = min(1, (s + 1) / warmup) (lr_end + (1 - lr_end) (1 + cos(pi s / steps)) / 2)
+            f(s) = (s + 1) / warmup                                              for s < warmup
+            f(s) = lr_end + (1 - lr_end) (1 + cos(pi (s - w) / (steps - w))) / 2   after, w = warmup - 1
         """
-        warm = min(1.0, (step + 1) / self.warmup) if self.warmup > 0 else 1.0
-        return warm * (self.lr_end + (1 - self.lr_end) * 0.5 * (1 + math.cos(math.pi * min(step, self.steps)
-                                                                            / self.steps)))
+        if step < self.warmup - 1:
+            return (step + 1) / self.warmup
+        start = max(self.warmup - 1, 0)
+        progress = min(step - start, self.steps - start) / max(self.steps - start, 1)
+        return self.lr_end + (1 - self.lr_end) * 0.5 * (1 + math.cos(math.pi * progress))
+
+# The 2-D grid: a 3 x 64 MLP; the cosine schedule keeps the sharp modes sharp.
+TOY_GRID = DiffusionRecipe(
+    name="toy grid", schedule="cosine", T=100,
+    model=MLPDenoiserConfig(dim=2, hidden=(64, 64, 64), time_dim=16),
+    batch_size=256, steps=10_000, lr=1e-2, warmup=100, lr_end=0.05, ema_decay=0.99,
+    clip=False, ddim_steps=50,
+)
+
+# 16x16 digits: 2x2 patches folded into channels, so the U-Net works at 8x8 and 4x4.
+_DIGITS_UNET = UNetConfig(image_channels=1, patch=2, base_channels=32, channel_mults=(1, 1), blocks_per_level=1,
+                          attention=True, heads=4, groups=8, embed_dim=128)
+
+DIGITS = DiffusionRecipe(
+    name="digits", schedule="cosine", T=1000, model=_DIGITS_UNET,
+    batch_size=32, steps=5_400, lr=4e-3, warmup=100, lr_end=0.0, ema_decay=0.995,
+    clip=True, ddim_steps=50,
+)
+
+DIGITS_CONDITIONAL = DiffusionRecipe(
+    name="digits, conditional", schedule="cosine", T=1000,
+    model=UNetConfig(**{**_DIGITS_UNET.__dict__, "num_classes": 10}),
+    batch_size=32, steps=5_400, lr=4e-3, warmup=100, lr_end=0.0, ema_decay=0.995, p_uncond=0.1,
+    clip=True, guidance=1.0, ddim_steps=50,
+)
