@@ -101,13 +101,13 @@ _DIGITS_UNET = UNetConfig(image_channels=1, patch=2, base_channels=32, channel_m
 
 DIGITS = DiffusionRecipe(
     name="digits", schedule="cosine", T=1000, model=_DIGITS_UNET,
-    batch_size=32, steps=5_400, lr=4e-3, warmup=100, lr_end=0.0, ema_decay=0.995,
+    batch_size=64, steps=3_200, lr=4e-3, warmup=100, lr_end=0.0, ema_decay=0.995,
     clip=True, ddim_steps=50,
 )
 
 DIGITS_CONDITIONAL = DiffusionRecipe(
     name="digits, conditional", schedule="cosine", T=1000,
     model=UNetConfig(**{**_DIGITS_UNET.__dict__, "num_classes": 10}),
-    batch_size=32, steps=5_400, lr=4e-3, warmup=100, lr_end=0.0, ema_decay=0.995, p_uncond=0.1,
+    batch_size=64, steps=3_200, lr=4e-3, warmup=100, lr_end=0.0, ema_decay=0.995, p_uncond=0.1,
     clip=True, guidance=1.0, ddim_steps=50,
 )
