@@ -21,13 +21,28 @@ opened without risk. For that, everything saved must be tensors, numbers, string
 booleans, ``None`` and lists/tuples/dicts of them; :func:`save_checkpoint` checks this
 before writing anything.
 
+**One layout for every training run** (format version 2, written by
+:func:`artlab.training.save_run`): ``config`` is the *model's* config, and ``extra`` holds
+
+* ``"kind"``: ``"painter"``, ``"composer"`` or ``"sequence"``;
+* ``"model"``: the model's name in its registry (:mod:`artlab.registry`), which rebuilds it;
+* ``"train"``: the training config; ``"history"``: the run's records (columns of equal length);
+* ``"seconds"``: training time so far; ``"finished"``: whether the run reached its end;
+* whatever else the family needs (a vocabulary, snapshots, the data's name, a seed).
+
+Checkpoints of format version 1 (artlab before the layout was shared, where a GAN kept its
+training config in ``config`` and a composer its model config) are read into this layout by
+:func:`load_checkpoint`, so they still load everywhere.
+
 Lesson 02 saves and resumes a GAN with it; lesson 07 a composer with its vocabulary.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import random
+import re
 import tempfile
 from collections.abc import Mapping
 from contextlib import suppress
@@ -38,12 +53,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from artlab.errors import ArgumentError, CheckpointError
+from artlab.errors import ArgumentError, CheckpointError, whole_number
 
-__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "rng_state", "set_rng_state"]
+__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "rng_state", "set_rng_state", "plain"]
 
 FORMAT = "artlab-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _SAFE_LEAVES = (str, int, float, bool, type(None), torch.Tensor)
 
@@ -148,8 +163,7 @@ def save_checkpoint(path: str | os.PathLike, *, modules: Mapping[str, torch.nn.M
     if path.is_dir():
         raise ArgumentError("save_checkpoint(path)", expected="a file name", got=str(path),
                             hint="Add a file name, for example outputs/checkpoints/gan.pt.")
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise ArgumentError("save_checkpoint(step)", expected="a whole number >= 0", got=step)
+    whole_number(step, "save_checkpoint(step)", low=0)
     config_type = ""
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
         config_type = type(config).__name__
@@ -200,13 +214,29 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: str | torch.device
             got="<a folder>" if path.is_dir() else "<no such file>",
             hint="Check the path; the notebooks save theirs under outputs/checkpoints/.",
         )
+    if path.stat().st_size == 0:
+        raise CheckpointError(
+            f"checkpoint {path}",
+            expected="a complete checkpoint file",
+            got="<an empty file (0 bytes)>",
+            hint="A copy or download stopped before it began (artlab's own saves never leave one); "
+            "delete it and train again, or copy it again.",
+        )
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:  # weights_only refuses anything that could run code
+        found = re.search(r"GLOBAL ([\w.]+)", str(error))
+        raise CheckpointError(
+            f"checkpoint {path}",
+            expected="tensors, numbers, strings and lists/dicts of them (what artlab saves)",
+            got=f"<Python objects a safe load refuses to build{': ' + found.group(1) if found else ''}>",
+            hint="artlab never runs code from a checkpoint; use checkpoints written by artlab.",
+        ) from None
     except Exception as error:  # torch raises several kinds for a damaged file
         raise CheckpointError(
             f"checkpoint {path}",
             expected="a complete checkpoint file",
-            got=f"<an unreadable file: {type(error).__name__}: {str(error).splitlines()[0][:80]}>",
+            got=f"<an unreadable file: {type(error).__name__}: {(str(error).splitlines() or [''])[0][:80]}>",
             hint="The file is damaged or is not a checkpoint; save it again from the notebook.",
         ) from error
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -216,13 +246,25 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: str | torch.device
             got=f"<a {type(payload).__name__} without artlab's format marker>",
             hint="For a bare state dict use torch.load and model.load_state_dict instead.",
         )
-    if payload["format_version"] > FORMAT_VERSION:
+    version = payload.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(f"checkpoint {path}", expected="a whole-number format_version", got=version,
+                              hint="The file is damaged; save it again from the notebook.")
+    if version > FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint {path}",
             expected=f"format version {FORMAT_VERSION} or older",
-            got=payload["format_version"],
+            got=version,
             hint="It was written by a newer artlab: update artlab (git pull; make lab).",
         )
+    kinds = {"step": int, "modules": dict, "optimizers": dict, "config": dict, "config_type": str, "extra": dict}
+    wrong = [key for key, kind in kinds.items() if not isinstance(payload.get(key), kind)]
+    if wrong:
+        raise CheckpointError(f"checkpoint {path}", expected="the fields " + ", ".join(kinds),
+                              got=f"<{', '.join(wrong)} missing or of the wrong kind>",
+                              hint="The file is damaged or was not written by save_checkpoint; save it again.")
+    if payload["format_version"] < 2:
+        payload = _upgrade_v1(payload)
     return Checkpoint(
         step=payload["step"],
         modules=payload["modules"],
@@ -230,7 +272,7 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: str | torch.device
         config=payload["config"],
         config_type=payload["config_type"],
         extra=payload["extra"],
-        rng=payload["rng"],
+        rng=payload.get("rng"),
         path=path,
     )
 
@@ -272,3 +314,56 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def plain(value: Any) -> Any:
+    """``value`` as a checkpoint gives it back: tuples become lists, in dicts and lists at any depth.
+
+    Compare configs with it: ``plain(dataclasses.asdict(config)) == plain(saved.config)``.
+    """
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    return value
+
+
+# --- format version 1 -------------------------------------------------------------------------
+
+_V1_PAINTERS = {"MLPGenerator": "mlp", "DCGANGenerator": "dcgan"}
+_V1_COMPOSERS = {"LSTMConfig": "lstm", "TransformerConfig": "transformer"}
+
+
+def _upgrade_v1(payload: dict) -> dict:
+    """A version-1 payload in the version-2 layout (see the module docstring)."""
+    payload = dict(payload)
+    extra = dict(payload["extra"])
+    if "generator_type" in extra and "generator" in payload["modules"]:  # a GAN: train config in `config`
+        train = dict(payload["config"])
+        lr_end = train.pop("lr_end", 1.0)
+        train["lr"] = train.pop("lr_g", 2e-3)
+        if train.get("lr_d") == train["lr"]:
+            train["lr_d"] = None  # one rate for both players, as version 2 writes it
+        train["schedule"] = "constant" if lr_end == 1.0 else "linear"
+        train.update(lr_end=lr_end, max_grad_norm=None, seed=None, threads=None)
+        payload["config"] = extra.pop("generator_config")
+        payload["config_type"] = {"MLPGenerator": "GeneratorConfig"}.get(extra["generator_type"],
+                                                                       f"{extra['generator_type']}Config")
+        extra["discriminator"] = {"model": extra.pop("discriminator_type", ""),
+                                  "config": extra.pop("discriminator_config", {})}
+        extra.update(kind="painter", model=_V1_PAINTERS.get(extra.pop("generator_type"), "?"), train=train,
+                     finished=payload["step"] >= train.get("steps", 0),
+                     paints_with="generator_ema" if "generator_ema" in payload["modules"] else "generator")
+    elif payload["config_type"] in _V1_COMPOSERS and "vocab" in extra:  # a composer: its model config in `config`
+        train = dict(extra.pop("train_config", {}))
+        if "clip" in train:
+            train["max_grad_norm"] = train.pop("clip")
+        train.update(schedule="warmup_cosine", lr_end=0.1)
+        records = extra.get("history", [])
+        columns = {k: [r[k] for r in records] for k in (records[0] if records else {})}
+        extra.update(kind="composer", model=_V1_COMPOSERS[payload["config_type"]], train=train, history=columns,
+                     finished=False)
+    extra.setdefault("seconds", 0.0)
+    payload["extra"] = extra
+    payload["format_version"] = 2
+    return payload

@@ -141,6 +141,7 @@ def _compute(report: Report, versions: dict[str, str]) -> None:
                 detail = " (no GPU found; every lesson is sized for a laptop CPU)"
             report.add("Compute", "device", f"{chosen}{detail}")
         report.add("Compute", "CPU threads", str(torch.get_num_threads()))
+        _distributed(report)
     try:
         fast = is_fast()
     except ArtlabError as error:
@@ -149,6 +150,22 @@ def _compute(report: Report, versions: dict[str, str]) -> None:
         report.add("Compute", "fast mode",
                    "ON (ARTLAB_FAST): tiny budgets, for testing" if fast else
                    "off: full budgets, the results the lessons describe")
+
+
+def _distributed(report: Report) -> None:
+    """The process-group back-ends torchrun can use (appendix 11)."""
+    from artlab.distributed import backends
+
+    found = backends()
+    have = [name for name, ok in found.items() if ok]
+    import torch
+
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    notes = {"gloo": "CPU", "nccl": f"NVIDIA GPUs: {gpus} here", "mpi": "MPI"}
+    value = ", ".join(f"{name} ({notes[name]})" for name in have) if have else "none"
+    report.add("Compute", "distributed", f"{value}; `torchrun --nproc_per_node=N -m artlab paint` trains on N "
+               "processes" if have else "none: training runs in one process", bool(found.get("gloo")),
+               "" if found.get("gloo") else "appendix 11 needs gloo, which this PyTorch lacks; make lab reinstalls it.")
 
 
 def _widgets(report: Report) -> None:

@@ -18,7 +18,9 @@ Features: :func:`melody_features` (named in :data:`MELODY_FEATURES`; :func:`step
 is the one lesson 09's exercise writes) for melodies, :func:`image_features` (the raw
 pixels, optionally with the digits classifier's 64 features of lesson 04) for pictures.
 :func:`real_or_generated` trains and scores a detector; :func:`detection_accuracy` is
-the share of right decisions.
+the share of right decisions; :func:`chance_standard_error` says how far from 50% a detector
+that cannot tell drifts by luck alone: on n held-out works its accuracy is a share of n
+coin tosses, with standard error sqrt(1/2 * 1/2 / n) = 1 / (2 sqrt(n)).
 """
 from __future__ import annotations
 
@@ -28,12 +30,12 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody
+from artlab.errors import ArgumentError, whole_number
+from artlab.music.melody import REST, Melody
 from artlab.music.metrics import in_key_share, notes_per_bar, pitch_range, repetition, sounding_pitches
 
 __all__ = ["MELODY_FEATURES", "step_share", "melody_features", "image_features", "detection_accuracy",
-           "DetectorReport", "real_or_generated"]
+           "chance_standard_error", "DetectorReport", "real_or_generated"]
 
 MELODY_FEATURES = ("in key", "range", "notes per bar", "repetition", "step share", "leap share", "rest share",
                    "distinct pitches", "long notes")
@@ -90,6 +92,13 @@ def detection_accuracy(p_real: Sequence[float], is_real: Sequence[bool]) -> floa
     return float(np.mean((p >= 0.5) == truth))
 
 
+def chance_standard_error(n_test: int) -> float:
+    """Standard error of the held-out accuracy of a detector at chance on ``n_test`` works:
+    sqrt(p (1 - p) / n) with p = 1/2, that is 1 / (2 sqrt(n))."""
+    whole_number(n_test, "chance_standard_error(n_test)", unit="held-out works")
+    return 0.5 / float(np.sqrt(n_test))
+
+
 @dataclass(frozen=True)
 class DetectorReport:
     """How well a detector told real from generated on works it had not seen."""
@@ -100,6 +109,16 @@ class DetectorReport:
     n_test: int              # held-out works (both classes)
     weights: tuple[float, ...]   # its weights on the standardised features (positive: "looks real")
     names: tuple[str, ...] = ()  # the features' names, if known
+
+    @property
+    def standard_error(self) -> float:
+        """How far from 50% luck alone moves the accuracy of a detector that cannot tell."""
+        return chance_standard_error(self.n_test)
+
+    @property
+    def z_score(self) -> float:
+        """(accuracy - 1/2) in standard errors: within about 2 a detector is at chance."""
+        return (self.accuracy - 0.5) / self.standard_error
 
     def telltales(self, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` features with the largest weights (by size): what gives the works away."""

@@ -18,6 +18,7 @@ Lesson 00 (``notebooks/00_welcome.ipynb``) shows each of them.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from contextlib import contextmanager
@@ -29,7 +30,12 @@ import torch
 
 from artlab.errors import ArgumentError
 
-__all__ = ["device", "is_fast", "budget", "set_seed", "progress", "output_dir", "cpu_threads"]
+__all__ = ["device", "device_of", "is_fast", "budget", "set_seed", "progress", "output_dir", "cpu_threads",
+           "repo_root", "EVAL_SEED"]
+
+EVAL_SEED = 1234
+"""The seed of the noise every evaluation draws its samples from (a private generator, so measuring
+a model never disturbs training): lesson 02's 2,500 toy samples, the scorecard's paintings."""
 
 T = TypeVar("T")
 
@@ -79,14 +85,28 @@ def device() -> torch.device:
     return torch.device("cpu")
 
 
+def device_of(module: torch.nn.Module, device: torch.device | str | None = None) -> torch.device:
+    """``device`` if given, else where ``module``'s weights live (a module without weights, such as a
+    Memoriser: its buffers; with neither: the CPU)."""
+    if device is None:
+        held = next(itertools.chain(module.parameters(), module.buffers()), None)
+        device = held.device if held is not None else "cpu"
+    return torch.device(device)
+
+
 def _mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 
 
 def is_fast() -> bool:
-    """True when ``ARTLAB_FAST`` is set to 1/true/yes/on (read at every call)."""
-    return _env_flag("ARTLAB_FAST", default=False)
+    """True when ``ARTLAB_FAST`` is set to 1/true/yes/on (read at every call).
+
+    Unset, it is on while nbgrader executes a notebook (``NBGRADER_EXECUTION`` set by
+    ``nbgrader autograde`` or ``validate``), so grading runs the fast sizes;
+    ``ARTLAB_FAST=0`` turns it off there too.
+    """
+    return _env_flag("ARTLAB_FAST", default=bool(os.environ.get("NBGRADER_EXECUTION", "").strip()))
 
 
 def budget(*, full: T, fast: T) -> T:
@@ -150,15 +170,23 @@ def output_dir(*parts: str, create: bool = True) -> Path:
     return path
 
 
+def repo_root() -> Path:
+    """The course checkout: the folder holding ``notebooks/`` above this package (else the current folder)."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "notebooks").is_dir():
+        return here
+    return Path.cwd()
+
+
 @contextmanager
 def cpu_threads(n: int | None):
     """Run the block with ``n`` PyTorch CPU threads (``None``: leave the setting alone).
 
     For the small networks of this course, one thread is the robust choice: on an idle 2-core laptop
-    two threads train up to 1.7x faster, but as soon as anything else runs (a browser, a
-    second notebook) they wait for each other and can become many times *slower*, while
-    one thread only slows down in proportion. Sampling, one token at a time, is fastest
-    on one thread.
+    two threads train faster, but as soon as anything else runs (a browser, a second notebook)
+    they wait for each other and can become many times *slower*, while one thread only slows
+    down in proportion (``docs/benchmarks.md`` has the measurements). Sampling, one token at a
+    time, is fastest on one thread.
     """
     if n is None:
         yield

@@ -29,32 +29,19 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import artlab  # noqa: E402
-from artlab.music.corpus import load_corpus, normalise_key  # noqa: E402
-from artlab.music.encoding import Vocabulary  # noqa: E402
+from _report import Report  # noqa: E402
+from artlab.music.composers import build_composer, count_parameters  # noqa: E402
+from artlab.music.corpus import load_corpus  # noqa: E402
+from artlab.music.melody import normalise_key  # noqa: E402
 from artlab.music.metrics import CopyIndex, compare_to_corpus, evaluate_nll, report_from_token_nll  # noqa: E402
-from artlab.music.models import build_composer, count_parameters  # noqa: E402
 from artlab.music.ngram import KneserNey, bigram_nll  # noqa: E402
 from artlab.music.recipes import CHORALES, FOLK, FOLK_TRANSFORMER, token_splits  # noqa: E402
 from artlab.music.sample import compose, compose_many  # noqa: E402
+from artlab.music.tokens import Vocabulary  # noqa: E402
 from artlab.music.train import train_composer  # noqa: E402
-
-
-def table(rows: list[dict], title: str) -> None:
-    print(f"\n{title}")
-    keys = list(rows[0])
-    widths = [max(len(str(k)), *(len(_fmt(r[k])) for r in rows)) for k in keys]
-    print("  ".join(str(k).ljust(w) for k, w in zip(keys, widths)))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print("  ".join(_fmt(r[k]).ljust(w) for k, w in zip(keys, widths)))
-
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
 
 
 def best_kneser_ney(train, valid, vocab, max_order, scales):
@@ -121,6 +108,7 @@ def main(argv=None) -> int:
     max_order, scales = (8, (1.0,)) if args.quick else (64, (0.8, 1.0, 1.25, 1.5))
     limit = 200 if args.quick else None
     started = time.perf_counter()
+    report = Report("music", "Lessons 07-08: n-gram baselines, the LSTM and the transformer composer", write=not args.quick)
     vocab = Vocabulary()
     corpus = load_corpus()
     folk = token_splits(FOLK.collections, vocab, corpus=corpus, limit=limit)
@@ -128,7 +116,7 @@ def main(argv=None) -> int:
     print(f"artlab {artlab.__version__}, torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start"
           + (" [--quick: figures meaningless]" if args.quick else ""))
-    table([{"data": n, **{s: f"{len(d[s])} melodies, {sum(vocab.events_of(x) for x in d[s])} notes" for s in d}}
+    report.table([{"data": n, **{s: f"{len(d[s])} melodies, {sum(vocab.events_of(x) for x in d[s])} notes" for s in d}}
            for n, d in (("folk (Essen)", folk), ("chorales", chorales))], "Data (grouped split, keys normalised)")
 
     folk_rows, folk_best = baselines("folk", folk, vocab, max_order, scales)
@@ -161,9 +149,9 @@ def main(argv=None) -> int:
             rows.append({"data": name, "model": "  transformer better than LSTM by", "valid/note":
                          f"{1 - valid.per_note / lstm_folk['valid/note']:.1%}",
                          "test/note": f"{1 - test.per_note / lstm_folk['test/note']:.1%}", "test/token": ""})
-    table(rows, "Held-out NLL (nats per note: a note or a rest; per token for reference)")
+    report.table(rows, "Held-out NLL (nats per note: a note or a rest; per token for reference)")
 
-    table([{"recipe": r.name, "parameters": count_parameters(m), "steps": res.steps, "stopped": res.stopped,
+    report.table([{"recipe": r.name, "parameters": count_parameters(m), "steps": res.steps, "stopped": res.stopped,
             "best step": res.best_step, "wall s": round(res.seconds, 1), "CPU s": round(cpu, 1),
             "threads": torch.get_num_threads(), "load (max)": round(load, 1)}
            for r, m, res, cpu, load in ((FOLK, folk_model, folk_result, folk_cpu, folk_load),
@@ -186,7 +174,7 @@ def main(argv=None) -> int:
                         "events": len(melody)},
                        {"model": kind, "what": "50 melodies of 16 bars, one batch", "seconds": batch_seconds,
                         "events": sum(len(m) for m in batch)}]
-    table(speed_rows, "Sampling speed (folk models, temperature 1.0; one melody: median of 5)")
+    report.table(speed_rows, "Sampling speed (folk models, temperature 1.0; one melody: median of 5)")
 
     n = 10 if args.quick else 50
     for name, model, collection, data_melodies in (
@@ -201,8 +189,9 @@ def main(argv=None) -> int:
             rows.append({"melodies": f"{n} generated, T={temperature}", **compare_to_corpus(generated, train_melodies, index)})
         generated = compose_many(model, vocab, n, bars=16, top_p=0.9, seed=2)
         rows.append({"melodies": f"{n} generated, top-p 0.9", **compare_to_corpus(generated, train_melodies, index)})
-        table(rows, f"Melodies ({name} model, 16 bars) against the {collection} training melodies")
+        report.table(rows, f"Melodies ({name} model, 16 bars) against the {collection} training melodies")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    report.write()
     return 0
 
 

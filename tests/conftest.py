@@ -18,3 +18,16 @@ def _clean_artlab_environment(monkeypatch, tmp_path):
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def build_corpus_tool():
+    """The maintainer's tool ``tools/build_corpus.py`` as a module (it is a script, not part of the package)."""
+    import importlib.util
+    import sys
+
+    if "build_corpus" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("build_corpus", ROOT / "tools" / "build_corpus.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["build_corpus"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["build_corpus"]

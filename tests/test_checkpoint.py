@@ -5,6 +5,7 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,3 +174,42 @@ def test_bad_arguments_are_refused(tmp_path):
         save_checkpoint(tmp_path / "x.pt", modules={}, step=-1)
     with pytest.raises(ArgumentError, match="config"):
         save_checkpoint(tmp_path / "x.pt", modules={}, step=0, config=[1, 2])
+
+
+# --- checkpoints written by artlab before the shared layout (format version 1) ---------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_a_version_1_painter_checkpoint_loads_into_the_shared_layout_and_paints_as_before():
+    from artlab.painters import load_painter
+    from artlab.workflow import checkpoint_kind
+
+    saved = load_checkpoint(FIXTURES / "v1_painter.pt")  # written by artlab at 10b50e7 (tests/fixtures)
+    assert saved.extra["kind"] == "painter" and saved.extra["model"] == "dcgan"
+    assert saved.config_type == "DCGANGeneratorConfig" and saved.config["latent_dim"] == 8
+    assert saved.extra["train"]["lr"] == 1e-3 and saved.extra["train"]["lr_d"] is None
+    assert saved.extra["train"]["schedule"] == "constant" and saved.extra["finished"]
+    assert saved.extra["discriminator"]["model"] == "DCGANDiscriminator" and len(saved.extra["history"]["step"]) == 2
+    assert checkpoint_kind(FIXTURES / "v1_painter.pt") == "painter"
+    expected = torch.load(FIXTURES / "v1_expected.pt", weights_only=True)
+    with torch.no_grad():
+        assert torch.equal(load_painter(FIXTURES / "v1_painter.pt")(expected["painter_z"]), expected["painter_x"])
+
+
+def test_a_version_1_composer_checkpoint_loads_and_predicts_as_before():
+    from artlab.music.composers import load_composer
+
+    model, vocab, saved = load_composer(FIXTURES / "v1_composer.pt")
+    assert saved.extra["kind"] == "composer" and saved.extra["model"] == "lstm"
+    assert saved.extra["train"]["max_grad_norm"] == 1.0 and "clip" not in saved.extra["train"]
+    assert set(saved.extra["history"]) == {"step", "seconds", "train_nll", "valid_nll"}
+    expected = torch.load(FIXTURES / "v1_expected.pt", weights_only=True)
+    with torch.no_grad():
+        assert torch.equal(model(expected["composer_tokens"]), expected["composer_logits"])
+
+
+def test_an_empty_file_is_a_damaged_checkpoint_not_a_crash(tmp_path):
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(CheckpointError, match=r"empty file \(0 bytes\)"):
+        load_checkpoint(tmp_path / "empty.pt")

@@ -1,11 +1,19 @@
 """Exercise 09's checks: the reference answers pass, typical mistakes fail on the named property."""
+import math
+
 import numpy as np
 import pytest
 
-from artlab.checks import CheckFailed
-from artlab.checks.artwork import check_detection_accuracy, check_step_share
+from artlab.checks import CheckFailed, reset_hints
+from artlab.checks.artwork import check_detection_accuracy, check_step_share, check_z_score
 from artlab.evaluate import detection_accuracy, step_share
-from artlab.music.encoding import REST
+from artlab.music.melody import REST
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def test_reference_answers_pass(capsys):
@@ -68,3 +76,27 @@ def test_typical_step_share_mistakes_fail_on_the_named_property(wrong, named):
 def test_typical_accuracy_mistakes_fail_on_the_named_property(wrong, named):
     with pytest.raises(CheckFailed, match=named):
         check_detection_accuracy(wrong)
+
+
+def z_score(accuracy, n_test):
+    return (accuracy - 0.5) / math.sqrt(0.25 / n_test)
+
+
+@pytest.mark.parametrize("wrong, named", [
+    (lambda a, n: (a - 0.5) / (0.5 / n), "3.8 standard errors above chance"),             # n, not sqrt(n)
+    (lambda a, n: (a - 0.5) / math.sqrt(0.5 / n), "3.8 standard errors above chance"),    # variance p, not p(1 - p)
+    (lambda a, n: abs(a - 0.5) / math.sqrt(0.25 / n), "is negative below chance"),
+    (lambda a, n: a / math.sqrt(0.25 / n), "is 0 at exactly 50%"),
+])
+def test_typical_z_score_mistakes_fail_on_the_named_property(wrong, named):
+    with pytest.raises(CheckFailed, match=f"property failed: .*{named}"):
+        check_z_score(wrong)
+
+
+def test_the_z_score_passes_visible_and_hidden_cases_and_matches_artlab(capsys):
+    from artlab.evaluate import chance_standard_error
+
+    check_z_score(z_score)
+    check_z_score(z_score, hidden=True)
+    assert capsys.readouterr().out.count("✓") == 2
+    assert z_score(0.6, 360) == pytest.approx((0.6 - 0.5) / chance_standard_error(360))

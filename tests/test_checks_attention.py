@@ -4,24 +4,56 @@ import math
 import pytest
 import torch
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
-from artlab.checks.attention import check_causal_mask, check_positional_encoding, check_scaled_dot_product_attention
-from artlab.music.transformer import causal_mask, positional_encoding, scaled_dot_product_attention
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
+from artlab.checks.attention import check_causal_mask, check_positional_encoding, check_relative_attention
+from artlab.music.transformer import causal_mask, positional_encoding
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args, **kwargs):
     raise NotImplementedError()
 
 
+def attention(q, k, v, bias, *, scale=None, dim=-1, fill=float("-inf"), after=False, index="distance",
+              bias_after=False, causal=True):
+    """Attention with a relative-position bias, right by default; each switch is a typical mistake."""
+    T, d = q.shape[-2], q.shape[-1]
+    i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
+    distance = {"distance": i - j, "query": i.expand(T, T), "key": j.expand(T, T)}[index]
+    scores = q @ k.transpose(-2, -1) / (math.sqrt(d) if scale is None else scale)
+    if not bias_after:
+        scores = scores + bias[distance.clamp(min=0)]
+    future = (i - j) < 0
+    if causal and not after:
+        scores = scores.masked_fill(future, fill)
+    weights = torch.softmax(scores, dim=dim)
+    if bias_after:
+        weights = weights + bias[distance.clamp(min=0)]
+    if causal and after:
+        weights = weights * ~future
+    return weights @ v
+
+
+def relative_attention_with_a_mask(q, k, v, bias):
+    """The way the solution might write it with artlab's causal mask."""
+    T = q.shape[-2]
+    distance = torch.arange(T)[:, None] - torch.arange(T)[None, :]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]) + bias[distance.clamp(min=0)]
+    return torch.softmax(scores.masked_fill(~causal_mask(T), float("-inf")), dim=-1) @ v
+
+
 CASES = [
     (check_causal_mask, causal_mask),
-    (check_scaled_dot_product_attention, scaled_dot_product_attention),
+    (check_relative_attention, attention),
     (check_positional_encoding, positional_encoding),
     # the solutions' versions, written the way a learner would
     (check_causal_mask, lambda T: torch.tril(torch.ones(T, T, dtype=torch.bool))),
-    (check_scaled_dot_product_attention, lambda q, k, v, mask=None: torch.softmax(
-        (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(
-            ~mask if mask is not None else torch.zeros((), dtype=torch.bool), float("-inf")), dim=-1) @ v),
+    (check_relative_attention, relative_attention_with_a_mask),
 ]
 
 
@@ -31,7 +63,7 @@ def test_reference_answers_pass(check, answer, capsys):
     assert capsys.readouterr().out.startswith("✓")
 
 
-@pytest.mark.parametrize("check", [check_causal_mask, check_scaled_dot_product_attention, check_positional_encoding])
+@pytest.mark.parametrize("check", [check_causal_mask, check_relative_attention, check_positional_encoding])
 def test_stubs_are_not_implemented_yet(check, capsys):
     check(stub)
     out = capsys.readouterr().out
@@ -50,7 +82,7 @@ def fails(check, answer, prop, hint=None):
 
 def test_mask_off_by_one_hides_the_diagonal():
     fails(check_causal_mask, lambda T: torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1),
-          "every position may look at itself", "j <= i")
+          "every position may look at itself", "t itself included")
 
 
 def test_mask_transposed_looks_ahead():
@@ -72,59 +104,59 @@ def test_mask_with_a_window_hides_the_past():
 
 # --- attention ------------------------------------------------------------------------------
 
-def attention(q, k, v, mask=None, *, scale=None, dim=-1, fill=float("-inf"), after=False):
-    d = q.shape[-1]
-    scores = q @ k.transpose(-2, -1) / (math.sqrt(d) if scale is None else scale)
-    if mask is not None and not after:
-        scores = scores.masked_fill(~mask, fill)
-    weights = torch.softmax(scores, dim=dim)
-    if mask is not None and after:
-        weights = weights * mask
-    return weights @ v
-
-
 def test_attention_without_the_square_root_is_named():
-    fails(check_scaled_dot_product_attention, lambda q, k, v, mask=None: attention(q, k, v, mask, scale=1.0),
-          "equals softmax(Q Kᵀ / √d) V without a mask", "divide the scores by √d")
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, scale=1.0),
+          "with bias 0 it is lesson 08's causal attention", "the scores are not scaled")
 
 
 def test_attention_divided_by_d_fails():
-    fails(check_scaled_dot_product_attention,
-          lambda q, k, v, mask=None: attention(q, k, v, mask, scale=q.shape[-1]), "equals softmax(Q Kᵀ / √d) V")
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, scale=q.shape[-1]),
+          "with bias 0 it is lesson 08's causal attention")
 
 
 def test_softmax_over_the_queries_is_named():
-    fails(check_scaled_dot_product_attention, lambda q, k, v, mask=None: attention(q, k, v, mask, dim=-2),
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, dim=-2),
           "each query's weights sum to 1 over the keys")
 
 
-def test_mask_inverted_in_attention():
-    fails(check_scaled_dot_product_attention, lambda q, k, v, mask=None: attention(q, k, v, None if mask is None else ~mask),
-          "masked keys get exactly zero weight")
-
-
-def test_mask_ignored():
-    fails(check_scaled_dot_product_attention, lambda q, k, v, mask=None: attention(q, k, v),
-          "masked keys get exactly zero weight")
+def test_no_mask_lets_the_future_in():
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, causal=False),
+          "with bias 0 it is lesson 08's causal attention")
 
 
 def test_mask_applied_after_the_softmax_leaves_rows_unnormalised():
-    fails(check_scaled_dot_product_attention, lambda q, k, v, mask=None: attention(q, k, v, mask, after=True),
-          "the first position sees only itself")
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, after=True),
+          "each query's weights sum to 1 over the keys")
 
 
 def test_mask_filled_with_a_finite_number_leaks_the_future():
-    fails(check_scaled_dot_product_attention, lambda q, k, v, mask=None: attention(q, k, v, mask, fill=-10.0),
-          "masked keys get exactly zero weight")
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, fill=-10.0),
+          "with bias 0 it is lesson 08's causal attention")
+
+
+@pytest.mark.parametrize("index", ["query", "key"])
+def test_the_bias_indexed_by_position_instead_of_distance_is_named(index):
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, index=index),
+          "adds bias[i - j] to the score of query i for key j")
+
+
+def test_the_bias_added_to_the_weights_is_named():
+    fails(check_relative_attention, lambda q, k, v, b: attention(q, k, v, b, bias_after=True),
+          "each query's weights sum to 1 over the keys")
 
 
 def test_transposing_the_wrong_dimensions_breaks_batches_of_heads():
-    def transposed(q, k, v, mask=None):                # right for (B, T, d), wrong for (B, h, T, d)
-        scores = q @ k.transpose(1, 2) / math.sqrt(q.shape[-1])
-        if mask is not None:
-            scores = scores.masked_fill(~mask, float("-inf"))
-        return torch.softmax(scores, dim=-1) @ v
-    fails(check_scaled_dot_product_attention, transposed, "raised")
+    def transposed(q, k, v, bias):                # right for (B, T, d), wrong for (B, h, T, d)
+        T = q.shape[-2]
+        distance = torch.arange(T)[:, None] - torch.arange(T)[None, :]
+        scores = q @ k.transpose(1, 2) / math.sqrt(q.shape[-1]) + bias[distance.clamp(min=0)]
+        return torch.softmax(scores.masked_fill(distance < 0, float("-inf")), dim=-1) @ v
+    fails(check_relative_attention, transposed, "raised")
+
+
+def test_the_reference_passes_the_hidden_cases(capsys):
+    check_relative_attention(attention, hidden=True)
+    assert "hidden properties hold" in capsys.readouterr().out
 
 
 # --- positional encodings -------------------------------------------------------------------
@@ -140,12 +172,12 @@ def pe(T, d, *, swap=False, rate=2, base=10000.0):
 
 def test_sin_and_cos_swapped_is_named():
     fails(check_positional_encoding, lambda T, d: pe(T, d, swap=True), "position 0 is (sin 0, cos 0",
-          "sin goes in the even columns")
+          "sin and cos are swapped")
 
 
 def test_exponent_counting_every_column_is_named():
     fails(check_positional_encoding, lambda T, d: pe(T, d, rate=1), "every entry follows the formula",
-          "the exponent counts even columns")
+          "the exponent counts pairs of columns")
 
 
 def test_other_base_fails():

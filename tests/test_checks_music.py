@@ -6,13 +6,20 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
-from artlab.checks.music import (check_bigram_nll, check_melody_to_tokens, check_softmax_with_temperature,
-                                 check_tokens_to_melody, check_top_p_filter, check_training_step)
-from artlab.music.encoding import REST, Melody, pitch_name
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
+from artlab.checks.music import (check_bar_positions, check_bigram_nll, check_melody_to_tokens,
+                                 check_softmax_with_temperature, check_temperature_for_entropy, check_tokens_to_melody,
+                                 check_top_p_filter, check_training_step)
+from artlab.music.melody import Melody, REST, pitch_name
 from artlab.music.ngram import bigram_nll
 from artlab.music.sample import softmax_with_temperature, top_p_filter
 from artlab.music.train import training_step
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args, **kwargs):
@@ -46,7 +53,9 @@ CASES = [
     (check_softmax_with_temperature, softmax_with_temperature),
     (check_top_p_filter, top_p_filter),
     (check_bigram_nll, bigram_nll),
-    (check_training_step, lambda model, optimizer, tokens: training_step(model, optimizer, tokens, clip=None)),
+    (check_training_step, lambda model, optimizer, tokens: training_step(model, optimizer, tokens, max_grad_norm=None)),
+    (check_bar_positions, lambda melody: bar_positions(melody)),
+    (check_temperature_for_entropy, lambda logits, entropy: temperature_for_entropy(logits, entropy)),
 ]
 
 
@@ -156,4 +165,64 @@ def test_training_step_mistakes():
     fails(check_training_step, no_zero_grad, "two steps equal two clean SGD steps")
     fails(check_training_step, with_padding, "the loss is the mean cross-entropy of next tokens, ignoring <pad>")
     fails(check_training_step, no_step, "updates the model's parameters")
-    fails(check_training_step, lambda m, o, t: torch.tensor(training_step(m, o, t, clip=None)), "returns the loss as a Python float")
+    fails(check_training_step, lambda m, o, t: torch.tensor(training_step(m, o, t, max_grad_norm=None)), "returns the loss as a Python float")
+
+
+# --- exercise 06: where in the bar ------------------------------------------------------------
+
+def bar_positions(melody, *, floats=False, ignore_upbeat=False, first_bar_one=False):
+    """Right by default; each switch is a typical mistake."""
+    bar = melody.bar_length
+    start = bar - melody.upbeat if melody.upbeat and not ignore_upbeat else Fraction(0)
+    first = 0 if melody.upbeat and not first_bar_one else 1
+    out, onset = [], Fraction(0)
+    for duration in melody.durations:
+        t = start + onset
+        position = t % bar
+        out.append((first + int(t // bar), float(position) if floats else position))
+        onset += duration
+    return out
+
+
+def test_bar_position_mistakes():
+    fails(check_bar_positions, lambda m: bar_positions(m, floats=True), "returns one .bar, position. pair")
+    fails(check_bar_positions, lambda m: bar_positions(m, ignore_upbeat=True), "counts the upbeat as bar 0")
+    fails(check_bar_positions, lambda m: bar_positions(m, first_bar_one=True), "counts the upbeat as bar 0")
+    fails(check_bar_positions, lambda m: [(b, p) for b, p in bar_positions(m)][:-1], "returns one .bar, position. pair")
+
+
+def test_bar_positions_pass_the_hidden_cases(capsys):
+    check_bar_positions(bar_positions, hidden=True)
+    assert "hidden properties hold" in capsys.readouterr().out
+
+
+# --- exercise 07: a temperature for an entropy -----------------------------------------------
+
+def temperature_for_entropy(logits, entropy, *, low=1e-4, high=1e4, log_scale=True, check_range=True, steps=200):
+    def h(t):
+        p = torch.softmax(logits.double() / t, dim=-1)
+        return float(-(p * torch.log(p.clamp_min(1e-300))).sum())
+
+    if check_range and not h(low) < entropy < h(high):
+        return None
+    for _ in range(steps):
+        middle = (low * high) ** 0.5 if log_scale else (low + high) / 2
+        low, high = (middle, high) if h(middle) < entropy else (low, middle)
+    return (low * high) ** 0.5 if log_scale else (low + high) / 2
+
+
+def test_temperature_for_entropy_mistakes():
+    fails(check_temperature_for_entropy, lambda z, e: temperature_for_entropy(z, e, low=0.5, high=3.0),
+          "finds lesson 07's temperatures")
+    fails(check_temperature_for_entropy, lambda z, e: temperature_for_entropy(z, e, check_range=False),
+          "returns None for entropies no temperature gives")
+    fails(check_temperature_for_entropy, lambda z, e: temperature_for_entropy(z, e, steps=3),
+          "gives softmax.logits / T. an entropy of 1.2 nats")
+    fails(check_temperature_for_entropy, lambda z, e: torch.tensor(temperature_for_entropy(z, e) or 1.0),
+          "returns a temperature")
+
+
+def test_temperature_for_entropy_passes_the_hidden_cases(capsys):
+    check_temperature_for_entropy(temperature_for_entropy)
+    check_temperature_for_entropy(temperature_for_entropy, hidden=True)
+    assert capsys.readouterr().out.count("✓") == 2

@@ -6,13 +6,20 @@ import scipy.linalg
 import torch
 from torch import nn
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
 from artlab.checks.painting import (check_conv_transpose_output_size, check_dcgan_init, check_frechet_distance,
+                                    check_mean_term, check_stamps_per_pixel,
                                     check_gradient_penalty, check_slerp)
+from artlab.gan.dcgan import conv_transpose_output_size, dcgan_init
 from artlab.gan.latent import lerp, slerp
 from artlab.gan.losses import gradient_penalty
-from artlab.gan.models import conv_transpose_output_size, dcgan_init
 from artlab.gan.quality import frechet_distance
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args):
@@ -90,7 +97,44 @@ def frechet_with(root="product", factor=2.0, square_mean=True, complex_result=Fa
     return fd
 
 
+def stamps(size, kernel, stride, padding):
+    out = (size - 1) * stride - 2 * padding + kernel
+    return [sum(0 <= o + padding - i * stride < kernel for i in range(size)) for o in range(out)]
+
+
+def stamps_off_by_one(size, kernel, stride, padding):
+    out = (size - 1) * stride - 2 * padding + kernel
+    return [sum(0 <= o + padding - i * stride <= kernel for i in range(size)) for o in range(out)]
+
+
+def stamps_uncropped(size, kernel, stride, padding):
+    return stamps(size, kernel, stride, 0)
+
+
+def stamps_everywhere_kernel_over_stride(size, kernel, stride, padding):
+    return [max(1, kernel // stride)] * ((size - 1) * stride - 2 * padding + kernel)
+
+
+def stamps_as_floats(size, kernel, stride, padding):
+    return [c + 0.5 for c in stamps(size, kernel, stride, padding)]
+
+
+def mean_term(cov, n):
+    return float(2 * np.trace(cov) / n)
+
+
 WRONG = {
+    check_stamps_per_pixel: {
+        "returns one whole number per output pixel": stamps_as_floats,
+        "has as many entries as the layer has output pixels": stamps_uncropped,
+        "matches PyTorch for DCGAN's layer": stamps_everywhere_kernel_over_stride,
+        "matches PyTorch for DCGAN's layer ": stamps_off_by_one,
+    },
+    check_mean_term: {
+        "matches sampling": lambda cov, n: float(np.trace(cov) / n),
+        "falls as 1/n": lambda cov, n: float(2 * np.trace(cov) / np.sqrt(n)) if n > 10 else mean_term(cov, n),
+        "depends only on the variances": lambda cov, n: float(2 * cov.sum() / n),
+    },
     check_conv_transpose_output_size: {
         "DCGAN's first layer turns a 1x1 input into 4x4": lambda n, k, s, p, op=0: (n + 2 * p - k) // s + 1,
         "kernel 4, stride 2, padding 1 doubles": lambda n, k, s, p, op=0: (n - 1) * s + k + op,
@@ -137,8 +181,14 @@ def test_typical_mistakes_fail_on_the_named_property(check, prop, wrong):
 
 
 def test_a_swapped_interpolation_gets_its_own_hint():
-    with pytest.raises(CheckFailed, match="eps weighs the real image"):
-        check_gradient_penalty(penalty_with(swap=True))
+    failures = []
+    for _ in range(3):
+        with pytest.raises(CheckFailed) as failure:
+            check_gradient_penalty(penalty_with(swap=True))
+        failures.append(str(failure.value))
+    assert "check which of the two images eps weighs" in failures[0]
+    assert "eps weighs the real image" not in failures[0]
+    assert "answer:   eps weighs the real image" in failures[2]
 
 
 def test_the_reference_answers_pass(capsys):
@@ -148,8 +198,16 @@ def test_the_reference_answers_pass(capsys):
     check_gradient_penalty(gradient_penalty)
     check_frechet_distance(frechet_distance)
     check_frechet_distance(frechet_with())  # the scipy.linalg.sqrtm way, as the solution writes it
+    check_stamps_per_pixel(stamps)
+    check_mean_term(mean_term)
     out = capsys.readouterr().out
-    assert out.count("✓") == 6, out
+    assert out.count("✓") == 8, out
+
+
+def test_the_new_reference_answers_pass_the_hidden_cases(capsys):
+    check_stamps_per_pixel(stamps, hidden=True)
+    check_mean_term(mean_term, hidden=True)
+    assert capsys.readouterr().out.count("hidden properties hold") == 2
 
 
 @pytest.mark.parametrize("check", list(WRONG))

@@ -1,9 +1,17 @@
 """Exercise 05's checks: the reference answers pass, stubs say so, typical mistakes fail by name."""
+import math
+
 import pytest
 import torch
 
-from artlab.checks import NOT_IMPLEMENTED, CheckFailed
-from artlab.checks.seq import check_clip_grad_norm, check_lstm_step, check_rnn_step, check_unroll
+from artlab.checks import NOT_IMPLEMENTED, CheckFailed, reset_hints
+from artlab.checks.seq import check_bptt_scalar, check_clip_grad_norm, check_lstm_step, check_rnn_step, check_unroll
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts a fresh session: no failure counted, no hint level asked for."""
+    reset_hints()
 
 
 def stub(*args):
@@ -202,3 +210,40 @@ def test_artlabs_own_functions_pass_the_checks_the_learner_meets(capsys):
     check_unroll(ours_unroll)
     check_clip_grad_norm(clip_by_norm)
     assert capsys.readouterr().out.count("✓") == 4
+
+
+def bptt(w, u, xs, *, tanh_derivative=True, skip_last=False, forward_order=False):
+    """Backpropagation through time for the one-unit RNN, right by default; each switch is a typical mistake."""
+    h = [0.0]
+    for x in xs:
+        h.append(math.tanh(w * h[-1] + u * x))
+    shares, delta = [0.0] * len(xs), 1.0
+    for t in range(len(xs), 0, -1):
+        local = delta * ((1 - h[t] ** 2) if tanh_derivative else 1.0)
+        shares[t - 1] = local * h[t - 1]
+        delta = local * w
+    if skip_last:
+        shares[-1] = 0.0
+    total = sum(shares)
+    return total, (shares[::-1] if forward_order else shares)
+
+
+WRONG_BPTT = {
+    "forgets tanh's derivative": (lambda w, u, xs: bptt(w, u, xs, tanh_derivative=False), "gives dh_3/dw"),
+    "lists the steps last first": (lambda w, u, xs: bptt(w, u, xs, forward_order=True), "splits it correctly"),
+    "drops the last step": (lambda w, u, xs: bptt(w, u, xs, skip_last=True), "gives dh_3/dw"),
+    "only the last step": (lambda w, u, xs: ((s := bptt(w, u, xs)[1])[-1], s), "gives dh_3/dw"),
+    "returns the total alone": (lambda w, u, xs: bptt(w, u, xs)[0], "returns (dh_T/dw, one contribution"),
+}
+
+
+@pytest.mark.parametrize("mistake", WRONG_BPTT)
+def test_bptt_mistakes_fail_on_the_named_property(mistake):
+    answer, prop = WRONG_BPTT[mistake]
+    fails_on(check_bptt_scalar, answer, prop)
+
+
+def test_the_hand_written_bptt_passes_visible_and_hidden_cases(capsys):
+    check_bptt_scalar(bptt)
+    check_bptt_scalar(bptt, hidden=True)
+    assert capsys.readouterr().out.count("✓") == 2

@@ -6,6 +6,7 @@ that need no training also run in-process through :func:`artlab.cli.main` (quick
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import wave
@@ -20,15 +21,18 @@ from PIL import Image
 
 from artlab.cli import main
 from artlab.data.images import mondrian
-from artlab.gan.painters import for_images, load_painter, paint, train_painter
 from artlab.music.audio import SAMPLE_RATE, synthesize
-from artlab.music.corpus import load_corpus, normalise_key
-from artlab.music.encoding import Vocabulary, encode_melodies
+from artlab.music.composers import load_composer
+from artlab.music.corpus import load_corpus
+from artlab.music.lstm import LSTMComposer, LSTMConfig
+from artlab.music.melody import normalise_key
 from artlab.music.midi import read_midi
-from artlab.music.models import LSTMComposer, LSTMConfig, load_composer
+from artlab.music.tokens import Vocabulary, encode_melodies
 from artlab.music.train import TrainConfig, cpu_threads, train_composer
+from artlab.painters import load_painter, paint
+from artlab.painters.gan import for_images, train_painter
 from artlab.viz.images import image_grid
-from artlab.workflow import compose_pieces
+from artlab.workflow import compose_pieces, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,7 +110,10 @@ def test_compose_trains_then_writes_midi_wav_svg_that_read_back_to_the_model_s_m
     out = folder / "composed"
     stdout = ok(artlab("compose", "--steps", "6", "-n", "2", "--bars", "4", "--seed", "3", "--temperature", "0.9",
                        "--top-p", "0.95", "--tempo", "120", "--out", str(out), cwd=folder))
-    assert "trained LSTMComposer" in stdout and "wrote 2 pieces" in stdout
+    assert "trained lstm composer" in stdout and "wrote 2 pieces" in stdout
+    assert re.search(r"piece_01: \d+ bars? of \d+/\d+( and [a-z]+ [a-z]+)?( after an upbeat of [a-z]+ [a-z]+)? in ", stdout)
+    loaded = load(out / "composer.pt")  # the one load path: it reads what the checkpoint says it holds
+    assert loaded.kind == "composer" and loaded.name == "lstm" and loaded.checkpoint.extra["finished"]
     model, vocab, _ = load_composer(out / "composer.pt")
     melodies = compose_pieces(model, vocab, 2, bars=4, temperature=0.9, top_p=0.95, seed=3)
     for i, melody in enumerate(melodies, start=1):
@@ -123,7 +130,7 @@ def test_compose_trains_lesson_08_s_transformer_and_its_checkpoint_loads_back(fo
     out = folder / "transformer"
     stdout = ok(artlab("compose", "--model", "transformer", "--steps", "3", "-n", "1", "--bars", "2", "--seed", "1",
                        "--out", str(out), cwd=folder))
-    assert "trained TransformerComposer" in stdout
+    assert "trained transformer composer" in stdout
     model, vocab, _ = load_composer(out / "composer.pt")
     assert isinstance(model, TransformerComposer) and model.config == FOLK_TRANSFORMER.model_config(vocab)
     melody = compose_pieces(model, vocab, 1, bars=2, seed=1)[0]
@@ -138,7 +145,7 @@ def test_compose_loads_a_library_checkpoint_and_continues_a_motif_in_its_own_key
     motif = "4/4 g4 a b c'"  # G major: moved to C for the model, continued, moved back
     stdout = ok(artlab("compose", "--checkpoint", str(library_composer), "--motif", motif, "-n", "1", "--bars", "3",
                        "--top-k", "8", "--seed", "5", "--out", str(out), cwd=folder))
-    assert "loaded LSTMComposer" in stdout and "trained" not in stdout
+    assert "loaded lstm composer" in stdout and "trained" not in stdout
     model, vocab, _ = load_composer(library_composer)
     expected = compose_pieces(model, vocab, 1, bars=3, top_k=8, motif=motif, seed=5)[0]
     written = read_midi(out / "piece_01.mid")
@@ -152,7 +159,9 @@ def test_paint_trains_a_conditional_painter_and_writes_the_grid_it_paints(folder
     out = folder / "digits"
     stdout = ok(artlab("paint", "--data", "digits", "--conditional", "--digit", "3", "-n", "6", "--grid",
                        "--steps", "3", "--seed", "2", "--out", str(out), cwd=folder))
-    assert "trained painter" in stdout
+    assert "trained dcgan painter" in stdout
+    loaded = load(out / "painter.pt")  # the one load path: it reads what the checkpoint says it holds
+    assert loaded.kind == "painter" and loaded.name == "dcgan" and loaded.checkpoint.extra["finished"]
     generator = load_painter(out / "painter.pt")
     assert generator.num_classes == 10
     with Image.open(out / "paintings.png") as picture:
@@ -169,7 +178,7 @@ def test_paint_trains_a_self_conditioned_painter_that_needs_no_labels(tmp_path, 
     out = tmp_path / "clusters"
     assert main(["paint", "--data", "digits", "--clusters", "5", "--steps", "2", "-n", "4", "--grid",
                  "--out", str(out)]) == 0
-    assert "trained painter" in capsys.readouterr().out
+    assert "trained dcgan painter" in capsys.readouterr().out
     painter = load_painter(out / "painter.pt")
     assert type(painter).__name__ == "ClusterPainter" and painter.clusters == 5 and painter.num_classes == 0
     assert (out / "paintings.png").is_file()
@@ -179,7 +188,7 @@ def test_paint_loads_a_library_checkpoint_and_writes_single_paintings(folder, li
     out = folder / "singles"
     stdout = ok(artlab("paint", "--checkpoint", str(library_painter), "-n", "3", "--seed", "7", "--out", str(out),
                        cwd=folder))
-    assert "loaded painter" in stdout
+    assert "loaded dcgan painter" in stdout
     files = sorted(out.glob("painting_*.png"))
     assert [f.name for f in files] == ["painting_000.png", "painting_001.png", "painting_002.png"]
     generator = load_painter(library_painter)

@@ -4,8 +4,7 @@ import pytest
 import torch
 
 from artlab.errors import ArgumentError
-from artlab.gan.models import (DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator,
-                               image_gan, toy_gan)
+from artlab.gan.mlp import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator, image_gan, toy_gan
 
 
 def test_toy_gan_maps_noise_to_points_and_points_to_logits():
@@ -73,9 +72,10 @@ import itertools  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from artlab.gan.models import (DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator,  # noqa: E402
-                               DCGANGeneratorConfig, build_discriminator, build_generator, conv_output_size,
-                               conv_transpose_output_size, dcgan, dcgan_init)
+from artlab.gan.dcgan import (DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig,
+                              conv_output_size, conv_transpose_output_size, dcgan, dcgan_init)
+from artlab.painters.gan import build_discriminator
+from artlab.registry import PAINTERS
 
 
 @pytest.mark.parametrize("size, channels, num_classes, upsample, kernel, norm",
@@ -161,15 +161,18 @@ def test_the_discriminator_translates_its_inputs_only_in_training():
     assert not torch.allclose(a, d(x))
 
 
-def test_build_rebuilds_a_model_from_its_name_and_saved_config():
+def test_the_registry_rebuilds_a_painter_from_its_name_and_saved_config():
     g = DCGANGenerator(DCGANGeneratorConfig(width=8, num_classes=10))
-    again = build_generator("DCGANGenerator", dataclasses.asdict(g.config))
+    assert PAINTERS.name_of(g.config) == "dcgan"
+    again = PAINTERS["dcgan"].build(dataclasses.asdict(g.config))
     again.load_state_dict(g.state_dict())
     assert again.config == g.config
-    assert isinstance(build_generator(image_gan((1, 8, 8))[0]), MLPGenerator)
+    assert isinstance(PAINTERS.build(image_gan((1, 8, 8))[0]), MLPGenerator)
     assert isinstance(build_discriminator(DCGANDiscriminatorConfig()), DCGANDiscriminator)
     with pytest.raises(ArgumentError, match="one of"):
-        build_generator("StyleGAN")
+        PAINTERS["stylegan"]
+    with pytest.raises(ArgumentError, match="fields of DCGANGeneratorConfig"):
+        PAINTERS["dcgan"].build({"width": 8, "depth": 3})
 
 
 def test_dcgan_configs_reject_nonsense():
@@ -185,7 +188,7 @@ def test_dcgan_configs_reject_nonsense():
 
 
 def test_minibatch_std_shows_the_discriminator_how_varied_a_batch_is():
-    from artlab.gan.models import minibatch_std
+    from artlab.gan.dcgan import minibatch_std
     copies = torch.randn(1, 4, 2, 2).repeat(5, 1, 1, 1)
     varied = torch.randn(5, 4, 2, 2)
     assert minibatch_std(copies).shape == (5, 5, 2, 2)
@@ -196,7 +199,7 @@ def test_minibatch_std_shows_the_discriminator_how_varied_a_batch_is():
 
 
 def test_a_projection_only_discriminator_takes_no_label_maps():
-    from artlab.gan.models import dcgan
+    from artlab.gan.dcgan import dcgan
     _, with_maps = dcgan((1, 16, 16), width=8, num_classes=30)
     _, projection = dcgan((1, 16, 16), width=8, num_classes=30, label_maps=False)
     assert DCGANDiscriminator(with_maps).body[0].in_channels == 31
@@ -207,7 +210,7 @@ def test_a_projection_only_discriminator_takes_no_label_maps():
 
 
 def test_a_cluster_painter_picks_clusters_by_their_shares_and_keeps_the_noise_normal():
-    from artlab.gan.models import ClusterPainter
+    from artlab.painters import ClusterPainter
 
     class Echo(torch.nn.Module):  # "paints" (z_0, cluster) so the test sees what the generator got
         latent_dim, num_classes = 4, 3
@@ -232,8 +235,7 @@ def test_a_cluster_painter_picks_clusters_by_their_shares_and_keeps_the_noise_no
 
 
 def test_the_memoriser_paints_training_images_each_equally_often():
-    from artlab.gan.models import Memoriser
-    from artlab.gan.train import sample_generator
+    from artlab.painters import Memoriser, paint
 
     images = torch.arange(4.0).view(4, 1, 1, 1).expand(4, 1, 2, 2).clone()  # image i is filled with i
     memoriser = Memoriser(images, latent_dim=3)
@@ -244,7 +246,7 @@ def test_the_memoriser_paints_training_images_each_equally_often():
     assert torch.allclose(shares, torch.full((4,), 0.25), atol=0.01)  # a random draw, every image alike
     assert torch.equal(memoriser(z[:7]), out[:7])  # the same noise, the same pictures
     assert set(out.unique().tolist()) == {0.0, 1.0, 2.0, 3.0}  # nothing but training images
-    assert torch.equal(sample_generator(memoriser, 5, seed=1), sample_generator(memoriser, 5, seed=1))  # no weights needed
+    assert torch.equal(paint(memoriser, 5, seed=1), paint(memoriser, 5, seed=1))  # no weights needed
     with pytest.raises(ArgumentError, match="images"):
         Memoriser(torch.zeros(4, 2, 2))
     with pytest.raises(ArgumentError, match="unconditional"):

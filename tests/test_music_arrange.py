@@ -7,7 +7,7 @@ from artlab.errors import ArgumentError
 from artlab.music.arrange import (MAJOR_FIGURES, MINOR_FIGURES, arrangement_score, bar_chords, chord_lines,
                                   synthesize_arrangement, triad, write_arrangement_midi)
 from artlab.music.audio import synthesize
-from artlab.music.encoding import REST, Melody, key_scale
+from artlab.music.melody import Melody, REST, key_scale
 from artlab.music.notation import render_svg
 
 TUNE = Melody((60, 64, 67, 65, 69, 74, 67, 71, 72), (1, 1, 2, 2, 2, 1, 1, 2, 4), "4/4", "C major")

@@ -6,7 +6,7 @@ import pytest
 
 from artlab.errors import ArgumentError
 from artlab.music.audio import RELEASE_S, SAMPLE_RATE, midi_to_hz, note_wave, synthesize, to_audio, write_wav
-from artlab.music.encoding import REST, Melody
+from artlab.music.melody import Melody, REST
 
 TUNE = Melody((60, 64, REST, 67, 72), (1, 1, 1, 0.5, 2.5))
 

@@ -3,9 +3,14 @@
 import pytest
 
 from artlab.errors import ArgumentError, DataError
-from artlab.music.corpus import (COLLECTIONS, DATASET_PATH, SPLITS, group_tunes, load_corpus, load_melodies,
-                                 load_melody, melody_from_text, normalise_key, normalising_shift, transpositions, verify)
-from artlab.music.encoding import KEYS, REST, Melody, Vocabulary
+from artlab.music.corpus import COLLECTIONS, DATASET_PATH, SPLITS, load_corpus
+from artlab.music.files import load_melodies, load_melody, melody_from_text
+from artlab.music.melody import KEYS, Melody, REST, normalise_key, normalising_shift, transpositions
+from artlab.music.tokens import Vocabulary
+from conftest import build_corpus_tool
+
+group_tunes = build_corpus_tool().group_tunes
+verify = build_corpus_tool().verify
 from artlab.music.metrics import CopyIndex
 
 
@@ -136,8 +141,8 @@ def test_own_files_in_midi_musicxml_and_abc_load(tmp_path):
 
 BAD_FILES = {
     "empty.mid": (b"", "empty file"),
-    "garbage.mid": (bytes(range(256)) * 4, "MIDI file music21 can read"),
-    "truncated.mid": (b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x01\x00\x90\x3c", "MIDI file music21 can read"),
+    "garbage.mid": (bytes(range(256)) * 4, "standard MIDI file"),
+    "truncated.mid": (b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x01\x00\x90\x3c", "truncated"),
     "broken.musicxml": ("<?xml version='1.0'?><score-partwise><part-list><score-part id='P1'>", "MusicXML file music21 can read"),
     "nonsense.musicxml": ("<?xml version='1.0'?><html><body>not music</body></html>", "MusicXML"),
     "empty.abc": ("X:1\nT:nothing\nK:C\n", "at least one note"),
@@ -183,7 +188,9 @@ def test_tinynotation_motifs():
     motif = melody_from_text("4/4 c4 d e f g2")
     assert motif.pitches == (60, 62, 64, 65, 67) and motif.meter == "4/4"
     assert melody_from_text("3/4 r4 e8 f g4", key="C major").upbeat == 2  # a leading rest makes an upbeat
-    with pytest.raises(DataError, match="tinyNotation '4/4 qq'.*at least one note"):
+    with pytest.raises(DataError, match="tinyNotation '4/4 qq', token 2 .*got 'qq'"):
         melody_from_text("4/4 qq")
+    with pytest.raises(DataError, match="tinyNotation '4/4 r2'.*at least one note"):
+        melody_from_text("4/4 r2")
     with pytest.raises(ArgumentError):
         melody_from_text("")

@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artlab.errors import ArgumentError, DataError
-from artlab.music.encoding import (DURATIONS, KEYS, METERS, REST, Melody, Vocabulary, bar_length,
-                                   canonical_key, from_piano_roll, from_stream, key_scale, piano_roll,
-                                   pitch_name, to_stream)
+from artlab.music.melody import (DURATIONS, KEYS, METERS, Melody, REST, bar_length, canonical_key, key_scale,
+                                 pitch_name)
+from artlab.music.pianoroll import from_piano_roll, piano_roll
+from artlab.music.streams import from_stream, to_stream
+from artlab.music.tokens import Vocabulary
 
 VOCAB = Vocabulary()
 

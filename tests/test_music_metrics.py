@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from artlab.music.encoding import REST, Melody, Vocabulary, encode_melodies
+from artlab.errors import ArgumentError
+from artlab.music.lstm import LSTMComposer, LSTMConfig
+from artlab.music.melody import Melody, REST
 from artlab.music.metrics import (CopyIndex, NLLReport, compare_to_corpus, describe, evaluate_nll,
                                   histogram_distance, in_key_share, notes_per_bar, perplexity,
-                                  pitch_class_histogram, pitch_range, report_from_token_nll, repetition,
+                                  pitch_class_histogram, pitch_range, repetition, report_from_token_nll,
                                   sequence_nll)
-from artlab.music.models import LSTMComposer, LSTMConfig
+from artlab.music.tokens import Vocabulary, encode_melodies
 
 VOCAB = Vocabulary()
 SCALE = Melody((60, 62, 64, 65, 67, 69, 71, 72), (1,) * 8)
@@ -97,3 +99,13 @@ def test_compare_to_corpus_summarises_generated_melodies():
     assert row["pitch-class distance"] == 0 and row["in key"] == 1.0 and row["range"] == 12
     assert row["copied bars (max)"] == 2.0 and row["copied bars (mean)"] == 1.125  # the octave-up copy shares one C
     assert "copied bars (max)" not in compare_to_corpus([SCALE], [SCALE])
+
+
+def test_copying_starts_at_copy_bars_the_bars_that_group_tunes_in_the_split():
+    from artlab.music.metrics import COPY_BARS, copy_share
+
+    assert COPY_BARS == 4
+    assert copy_share([0.5, 3.9, 4.0, 6.0]) == 0.5
+    assert copy_share([3.99]) == 0.0
+    with pytest.raises(ArgumentError):
+        copy_share([])

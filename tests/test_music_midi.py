@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody
+from artlab.music.melody import Melody, REST
 from artlab.music.midi import read_midi, write_midi
 
 CASES = {

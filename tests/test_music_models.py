@@ -3,8 +3,10 @@ import pytest
 import torch
 
 from artlab.errors import ArgumentError
-from artlab.music.models import COMPOSERS, LSTMComposer, LSTMConfig, build_composer, count_parameters, step_through
+from artlab.music.composers import build_composer, count_parameters, step_through
+from artlab.music.lstm import LSTMComposer, LSTMConfig
 from artlab.music.train import cpu_threads
+from artlab.registry import COMPOSERS
 
 V = 30
 
@@ -52,7 +54,9 @@ def test_tied_weights_share_one_matrix_and_count_once():
 def test_build_composer_from_config_and_registry():
     config = LSTMConfig(V, 8, 16)
     assert isinstance(build_composer(config), LSTMComposer)
-    assert COMPOSERS["LSTMConfig"] == (LSTMConfig, LSTMComposer)
+    assert COMPOSERS.name_of(config) == "lstm"
+    assert (COMPOSERS["lstm"].config, COMPOSERS["lstm"].model) == (LSTMConfig, LSTMComposer)
+    assert isinstance(COMPOSERS["lstm"].build({"vocab_size": V}), LSTMComposer)
     with pytest.raises(ArgumentError):
         build_composer({"vocab_size": V})
 
@@ -67,8 +71,9 @@ def test_bad_configs_are_refused(bad):
 
 from fractions import Fraction  # noqa: E402
 
-from artlab.music.encoding import REST, Melody, Vocabulary  # noqa: E402
-from artlab.music.models import BarClock  # noqa: E402
+from artlab.music.composers import BarClock
+from artlab.music.melody import Melody, REST
+from artlab.music.tokens import Vocabulary
 
 VOCAB = Vocabulary()
 

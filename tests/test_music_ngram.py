@@ -32,8 +32,9 @@ def discounts(counts):
     return tuple(max(0.05, d) for d in (1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]))
 
 
-def reference_kneser_ney(train, test, order):
-    """Textbook interpolated modified Kneser-Ney with dictionaries (slow, obviously right)."""
+def reference_kneser_ney(train, test, order, continuation=True):
+    """Textbook interpolated modified Kneser-Ney with dictionaries (slow, obviously right);
+    ``continuation=False`` backs off to raw counts instead of continuation counts."""
     grams = {n: Counter() for n in range(1, order + 2)}
     for s in train:
         padded = [PAD] * (order + 1) + s
@@ -69,7 +70,7 @@ def reference_kneser_ney(train, test, order):
             for n in range(1, order + 1):
                 gram = tuple(padded[t - n + 1:t + 1])
                 top = prob(raw_t[n], gram, lower)
-                lower = prob(cont_t[n], gram, lower)
+                lower = prob(cont_t[n] if continuation else raw_t[n], gram, lower)
             out.append(-np.log(top))
     return np.array(out)
 
@@ -79,6 +80,24 @@ def test_vectorised_kneser_ney_equals_the_textbook_version(order):
     train, test = random_sequences(60, 0), random_sequences(15, 1)
     ours = KneserNey(order, V).fit(train).nll(test)
     assert np.allclose(ours, reference_kneser_ney(train, test, order), atol=1e-9)
+
+
+@pytest.mark.parametrize("order", [2, 3, 5])
+def test_raw_count_back_off_equals_the_textbook_version_without_continuation_counts(order):
+    train, test = random_sequences(60, 0), random_sequences(15, 1)
+    raw = KneserNey(order, V, continuation=False).fit(train).nll(test)
+    assert np.allclose(raw, reference_kneser_ney(train, test, order, continuation=False), atol=1e-9)
+    assert not np.allclose(raw, KneserNey(order, V).fit(train).nll(test))  # the switch changes something
+
+
+def test_continuation_counts_count_distinct_left_neighbours():
+    # token 5 is frequent but only ever after 4 ("San Francisco"); 6 is rarer but follows two different tokens
+    train = [[1, 4, 5, 2]] * 6 + [[1, 6, 2], [1, 4, 6, 2], [1, 3, 2]]
+    model = KneserNey(2, V).fit(train)
+    raw = KneserNey(2, V, continuation=False).fit(train)
+    # after 3, seen before neither 5 nor 6, the back-off decides: continuation counts prefer 6, raw counts 5
+    cont_nll, raw_nll = model.nll([[1, 3, 5], [1, 3, 6]]), raw.nll([[1, 3, 5], [1, 3, 6]])
+    assert cont_nll[1] > cont_nll[3] and raw_nll[1] < raw_nll[3]
 
 
 @pytest.mark.parametrize("order", [1, 2, 4, 9])

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody
+from artlab.music.melody import Melody, REST
 from artlab.music.notation import musicxml, render_svg, show, write_svg
 
 TUNE = Melody((67, 72, 71, 72, 74, 76, REST, 74, 72), (0.5, 1, 0.5, 1, 0.5, 2.5, 0.5, 1, 3), "3/4", "C major", 0.5)

@@ -5,10 +5,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import Melody, Vocabulary
-from artlab.music.models import LSTMComposer, LSTMConfig
-from artlab.music.sample import (apply_temperature, compose, compose_many, continue_motif, sample_next, softmax_with_temperature,
-                                 top_k_filter, top_p_filter)
+from artlab.music.lstm import LSTMComposer, LSTMConfig
+from artlab.music.melody import Melody
+from artlab.music.sample import (apply_temperature, compose, compose_many, continue_motif, sample_next,
+                                 softmax_with_temperature, top_k_filter, top_p_filter)
+from artlab.music.tokens import Vocabulary
 from artlab.music.train import cpu_threads
 
 VOCAB = Vocabulary()
@@ -128,7 +129,8 @@ def test_compose_many_samples_a_batch_each_one_well_formed(model):
 def test_continue_motif_writes_in_the_motif_s_key_and_matches_the_c_major_continuation(model):
     vocab = Vocabulary()
     in_g = continue_motif(model, vocab, "4/4 g4 a b c'", 2, bars=4, seed=7)
-    from artlab.music.corpus import melody_from_text, normalise_key
+    from artlab.music.files import melody_from_text
+    from artlab.music.melody import normalise_key
 
     normal = normalise_key(melody_from_text("4/4 g4 a b c'"))  # C major, by the smallest step (up 5)
     shift = normal.pitches[0] - 67

@@ -11,12 +11,14 @@ import torch
 import torch.nn.functional as F
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import Melody, Vocabulary
-from artlab.music.models import COMPOSERS, build_composer, load_composer, step_through
+from artlab.music.composers import build_composer, load_composer, step_through
+from artlab.music.melody import Melody
 from artlab.music.sample import compose
+from artlab.music.tokens import Vocabulary
 from artlab.music.train import TrainConfig, cpu_threads, train_composer
 from artlab.music.transformer import (TransformerComposer, TransformerConfig, attention_weights, causal_mask,
                                       positional_encoding, scaled_dot_product_attention)
+from artlab.registry import COMPOSERS
 
 VOCAB = Vocabulary()
 V = len(VOCAB)
@@ -113,7 +115,7 @@ def test_positional_encoding_follows_its_formula():
 # --- the composer ---------------------------------------------------------------------------
 
 def test_registered_and_built_by_build_composer():
-    assert COMPOSERS["TransformerConfig"] == (TransformerConfig, TransformerComposer)
+    assert (COMPOSERS["transformer"].config, COMPOSERS["transformer"].model) == (TransformerConfig, TransformerComposer)
     assert isinstance(build_composer(TransformerConfig(V, 32, 4, 1, 64), VOCAB), TransformerComposer)
     with pytest.raises(ArgumentError, match="vocabulary"):
         TransformerComposer(TransformerConfig(V, 32, 4, 1, 64))
@@ -190,14 +192,14 @@ def test_trains_with_the_composers_loop_and_its_checkpoint_loads_in_a_fresh_proc
     before = model(torch.tensor([tokens[0]]))
     config = TrainConfig(steps=30, max_seconds=None, batch_size=8, lr=3e-3, warmup=5, eval_every=10, patience=10)
     result = train_composer(model, tokens, tokens[:2], VOCAB, config, checkpoint=tmp_path / "tf.pt")
-    assert result.best_valid_nll < result.history[0]["valid_nll"] < math.log(V)
+    assert result.best_value < result.history[0]["valid_nll"] < math.log(V)
     assert not torch.allclose(model(torch.tensor([tokens[0]])), before)
 
     loaded, vocab, checkpoint = load_composer(tmp_path / "tf.pt")
     assert isinstance(loaded, TransformerComposer) and loaded.config == model.config
     x = torch.tensor([tokens[1]])
     torch.save(model(x).detach(), tmp_path / "expected.pt")
-    code = ("import sys, torch; from artlab.music.models import load_composer; "
+    code = ("import sys, torch; from artlab.music.composers import load_composer; "
             "m, v, _ = load_composer(sys.argv[1]); x = torch.load(sys.argv[2]); e = torch.load(sys.argv[3]); "
             "assert torch.allclose(m(x), e, atol=1e-6), 'different logits'; print('same', type(m).__name__)")
     torch.save(x, tmp_path / "x.pt")

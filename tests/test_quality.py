@@ -65,14 +65,26 @@ def test_the_distance_grows_under_noise_and_blur(classifier, real):
 
 def test_scorecard_separates_real_from_collapsed_and_from_noise(classifier, real):
     _, test = real
-    good = quality.digit_quality(test.images, classifier)
-    assert good.fdd == pytest.approx(good.floor) and good.classes == 10 and good.class_kl < 0.05
-    ones = test.images[test.labels == 1].repeat(11, 1, 1, 1)[:360]
+    good = quality.digit_quality(test.images[:200], classifier)
+    assert good.floor == pytest.approx(quality.floor_fdd(200, classifier))
+    assert good.x_floor < 1.5 and good.classes == 10 and good.class_kl < 0.05 and "x the floor" in str(good)
+    ones = test.images[test.labels == 1].repeat(11, 1, 1, 1)[:200]
     collapsed = quality.digit_quality(ones, classifier)
-    assert collapsed.classes == 1 and collapsed.class_kl > 2.0 and collapsed.fdd > 50 * good.floor
-    noise = quality.digit_quality(torch.rand(360, 1, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1,
+    assert collapsed.classes == 1 and collapsed.class_kl > 2.0 and collapsed.x_floor > 10
+    noise = quality.digit_quality(torch.rand(200, 1, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1,
                                   classifier)
-    assert noise.confident < 0.5 and noise.classes < 10 and noise.fdd > 50 * good.floor
+    assert noise.confident < 0.5 and noise.classes < 10 and noise.x_floor > 10
+    whole = quality.digit_quality(test.images, classifier)  # 360: no floor of that size exists
+    assert whole.floor is None and whole.x_floor is None and "floor" not in str(whole)
+    for bad in (torch.zeros(5, 3, 16, 16), torch.zeros(1, 1, 16, 16), torch.full((20, 1, 16, 16), float("nan"))):
+        with pytest.raises(ArgumentError, match="digit_quality"):
+            quality.digit_quality(bad, classifier)
+
+
+def test_the_floor_is_real_held_out_digits_drawn_at_random_at_the_same_size(classifier):
+    drawn = quality.held_out_at_random(200, draws=quality.FLOOR_DRAWS, seed=0, classifier=classifier)
+    assert quality.floor_fdd(200, classifier) == drawn.random_mix
+    assert quality.floor_fdd(100, classifier) > quality.floor_fdd(200, classifier)  # fewer samples, more distance
 
 
 def test_real_digits_drawn_at_random_score_well_above_the_balanced_floor(classifier):

@@ -10,8 +10,9 @@ def test_the_two_recipes_differ_only_in_the_documented_training_settings():
     plain, cure = vanilla(), cured()
     assert plain.generator == cure.generator and plain.discriminator == cure.discriminator
     assert plain.train.steps == cure.train.steps and plain.train.batch_size == cure.train.batch_size
-    assert (plain.train.lr_g, plain.train.lr_end, plain.train.penalty) == (2e-4, 1.0, "none")
-    assert (cure.train.lr_g, cure.train.lr_end, cure.train.penalty) == (2e-3, 0.05, "r1")
+    assert (plain.train.lr, plain.train.d_lr, plain.train.schedule, plain.train.penalty) == (2e-4, 2e-4, "constant", "none")
+    assert (cure.train.lr, cure.train.d_lr, cure.train.schedule, cure.train.lr_end, cure.train.penalty) == (
+        2e-3, 2e-3, "linear", 0.05, "r1")
     assert math.isclose(cure.train.penalty_weight, 0.1 / 2)  # gamma / 2 with gamma = 0.1
 
 

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from artlab.errors import ArgumentError, TrainingError
 from artlab.seq.models import NetConfig, RecurrentNet, generate
 from artlab.seq.tasks import SCALE_VOCAB, scale_batch, scale_run
-from artlab.seq.train import (TrainConfig, accuracy_by_gap, fit, recall_accuracy, recall_loss, teacher_forcing_loss,
-                              train_language_model, train_recaller)
+from artlab.seq.train import (TrainConfig, accuracy_by_gap, fit, recall_accuracy, recall_loss,
+                              teacher_forcing_loss, train_language_model, train_recaller)
 
 
 @pytest.fixture(autouse=True)
@@ -44,16 +44,17 @@ def test_an_untrained_recaller_is_near_chance_and_its_loss_near_log_8():
 def test_the_lstm_learns_to_recall_the_first_note_over_a_short_gap_and_training_is_reproducible():
     config = TrainConfig(steps=300, lr=1e-2, seed=0, stop_loss=0.05)
     net = NetConfig(hidden_size=16)
-    model, losses = train_recaller("lstm", 2, config, net)
+    model, result = train_recaller("lstm", 2, config, net)
     assert recall_accuracy(model, 2) > 0.95
-    assert len(losses) < 300  # stopped early once the loss stayed below 0.05
+    assert len(result.history) < 300 and result.stopped == "loss below stop_loss"  # the loss stayed below 0.05
     _, again = train_recaller("lstm", 2, config, net)
-    assert again == losses
+    assert again.history.loss == result.history.loss
 
 
 def test_a_language_model_trained_with_teacher_forcing_continues_a_scale():
     net = NetConfig(cell="lstm", vocab_size=SCALE_VOCAB, out_size=SCALE_VOCAB, hidden_size=32)
-    model, losses = train_language_model(lambda g: scale_batch(32, 24, g), net, TrainConfig(steps=100, lr=1e-2))
+    model, result = train_language_model(lambda g: scale_batch(32, 24, g), net, TrainConfig(steps=100, lr=1e-2))
+    losses = result.history.loss
     assert losses[-1] < 0.3 * losses[0]
     composed = generate(model, scale_run(4, True, 3)[None], steps=15)
     assert torch.equal(composed[0], scale_run(4, True, 18))
@@ -72,7 +73,7 @@ def test_accuracy_by_gap_gives_one_accuracy_per_cell_gap_and_seed():
 
 def test_a_nan_loss_stops_training_with_an_explanation():
     model = RecurrentNet(NetConfig(cell="rnn", vocab_size=3, out_size=3))
-    with pytest.raises(TrainingError, match="finite loss"):
+    with pytest.raises(TrainingError, match="at step 1: expected a finite number"):
         fit(model, lambda g: torch.tensor(float("nan"), requires_grad=True), TrainConfig(steps=2))
 
 

@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,3 +100,66 @@ def test_saturating_gradient_vanishes_early_while_non_saturating_stays_large():
     ns = theory.non_saturating_gradient(d_fake).abs()
     assert (sat[1:] < sat[:-1]).all() and sat[-1] < 1e-5
     assert (ns > 0.89).all()
+
+
+# --- what the non-saturating loss minimises (Arjovsky & Bottou, 2017) ---------------------
+
+def test_non_saturating_loss_against_a_frozen_d_star_has_the_gradient_of_kl_minus_two_jsd():
+    p_data = two_modes_1d().density(X).double()
+    start = torch.tensor([[-3.0], [0.5]], dtype=torch.float64)
+    for theta0 in (0.0, 0.7, 1.9):
+        d_star = theory.optimal_discriminator(p_data, GaussianMixture(start + theta0, 0.5).density(X).double())
+        theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+        (by_loss,) = torch.autograd.grad(
+            theory.non_saturating_loss_on_grid(d_star, GaussianMixture(start + theta, 0.5).density(X), DX), theta)
+        theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+        (by_divergences,) = torch.autograd.grad(
+            theory.reverse_kl_minus_two_jsd(p_data, GaussianMixture(start + theta, 0.5).density(X), DX), theta)
+        assert abs(float(by_loss)) > 1e-3 and math.isclose(float(by_loss), float(by_divergences), rel_tol=1e-6)
+
+
+def test_reverse_kl_minus_two_jsd_is_zero_at_p_g_equal_p_data_and_mild_on_a_dropped_mode():
+    p_data = on_grid(two_modes_1d())
+    assert abs(float(theory.reverse_kl_minus_two_jsd(p_data, p_data, DX))) < 1e-9
+    one_mode = on_grid(GaussianMixture(torch.tensor([[2.0]]), 0.5))
+    assert math.isclose(float(theory.kl_divergence(one_mode, p_data, DX)), math.log(2), rel_tol=1e-3)
+    assert float(theory.kl_divergence(p_data, one_mode, DX)) > 10  # the forward KL punishes the dropped mode hard
+    shifted = on_grid(GaussianMixture(torch.tensor([[-1.5], [2.5]]), 0.5))  # both modes, one sigma off
+    ns = {name: float(theory.reverse_kl_minus_two_jsd(p_data, q, DX)) for name, q in (("drop", one_mode),
+                                                                                     ("shift", shifted))}
+    jsd = {name: float(theory.jensen_shannon(p_data, q, DX)) for name, q in (("drop", one_mode), ("shift", shifted))}
+    assert ns["drop"] < ns["shift"] and jsd["drop"] > jsd["shift"]  # the two criteria disagree
+
+
+def test_the_non_saturating_loss_on_a_grid_is_minus_the_mean_log_d():
+    p_g = normalise([1.0, 2.0, 1.0])
+    d = torch.tensor([0.5, 0.25, 0.9], dtype=torch.float64)
+    expected = -(p_g * torch.log(d)).sum()
+    assert torch.allclose(theory.non_saturating_loss_on_grid(d, p_g), expected)
+    assert float(theory.non_saturating_loss_on_grid(d, torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64))) == \
+        pytest.approx(math.log(4))
+
+
+def test_jsd_breaks_the_triangle_inequality_and_its_square_root_keeps_it():
+    p, q, r = (torch.tensor(v, dtype=torch.float64) for v in ([1.0, 0.0], [0.0, 1.0], [0.5, 0.5]))
+    jsd = theory.jensen_shannon
+    assert jsd(p, q) > jsd(p, r) + jsd(r, q)
+    assert jsd(p, q).sqrt() <= jsd(p, r).sqrt() + jsd(r, q).sqrt()
+
+
+@given(probabilities, probabilities, probabilities)
+@settings(max_examples=60)
+def test_the_square_root_of_jsd_is_a_metric_on_random_distributions(a, b, c):
+    n = min(len(a), len(b), len(c))
+    p, q, r = normalise(a[:n]), normalise(b[:n]), normalise(c[:n])
+    root = lambda u, v: float(theory.jensen_shannon(u, v)) ** 0.5  # noqa: E731
+    assert root(p, q) <= root(p, r) + root(r, q) + 1e-9
+    assert root(p, q) == pytest.approx(root(q, p))
+
+
+def test_the_criterion_stays_finite_where_d_star_rounds_to_one():
+    p_data = two_modes_1d().density(X).double()
+    one_mode = GaussianMixture(torch.tensor([[2.0]]), 0.5).density(X).double()  # 1e-40 of p_data near -6
+    assert torch.isinf(theory.value_on_grid(theory.optimal_discriminator(p_data, one_mode), p_data, one_mode, DX))
+    c = theory.virtual_training_criterion(p_data, one_mode, DX)
+    assert torch.isfinite(c) and torch.allclose(c, theory.criterion_from_jsd(theory.jensen_shannon(p_data, one_mode, DX)))

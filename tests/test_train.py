@@ -12,9 +12,10 @@ from artlab.checkpoint import load_checkpoint
 from artlab.data.toy import ring
 from artlab.errors import ArgumentError, CheckpointError, TrainingError
 from artlab.gan.losses import discriminator_loss, generator_loss_non_saturating
-from artlab.gan.models import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator, image_gan
-from artlab.gan.train import (History, TrainConfig, batches, d_step, g_step, make_optimizers, sample_generator,
-                              train_gan)
+from artlab.gan.mlp import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator, image_gan
+from artlab.gan.train import TrainConfig, batches, d_step, g_step, make_optimizers, painter_of, train_gan
+from artlab.painters import paint
+from artlab.training import History
 
 SMALL = TrainConfig(steps=30, batch_size=32, snapshot_steps=(0, 10, 30), snapshot_samples=16)
 
@@ -107,11 +108,10 @@ def test_snapshot_noise_does_not_disturb_training():
 
 
 def test_the_learning_rate_decays_linearly_to_lr_end():
-    config = TrainConfig(steps=10, lr_end=0.1)
-    assert config.lr_factor(0) == 1.0 and math.isclose(config.lr_factor(10), 0.1)
     g, d = models()
-    result = train_gan(g, d, ring().sample, dataclasses.replace(SMALL, lr_end=0.1, steps=10))
-    assert math.isclose(result.optimizers["generator"].param_groups[0]["lr"], SMALL.lr_g * config.lr_factor(9))
+    result = train_gan(g, d, ring().sample, dataclasses.replace(SMALL, schedule="linear", lr_end=0.1, steps=10))
+    assert math.isclose(result.optimizers["generator"].param_groups[0]["lr"], SMALL.lr * (1 - 0.9 * 9 / 10))
+    assert math.isclose(result.optimizers["discriminator"].param_groups[0]["lr"], SMALL.d_lr * (1 - 0.9 * 9 / 10))
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
@@ -129,7 +129,7 @@ def test_resume_continues_exactly(tmp_path, dropout):
     torch.randn(100)
     g2, d2 = models(seed=123, dropout=dropout)  # other weights: the checkpoint must replace them
     resumed = train_gan(g2, d2, ring().sample, SMALL, resume_from=path)
-    assert resumed.step == 30
+    assert resumed.steps == 30
     assert resumed.history.d_loss == whole.history.d_loss
     assert resumed.history.g_loss == whole.history.g_loss
     assert [s.step for s in resumed.snapshots] == [0, 10, 30]
@@ -138,14 +138,14 @@ def test_resume_continues_exactly(tmp_path, dropout):
 
 
 def test_stop_at_and_resume_keep_a_decaying_learning_rate_exact(tmp_path):
-    config = dataclasses.replace(SMALL, lr_end=0.05, snapshot_steps=())
+    config = dataclasses.replace(SMALL, schedule="linear", lr_end=0.05, snapshot_steps=())
     g, d = models()
     artlab.set_seed(7)
     whole = train_gan(g, d, ring().sample, config)
     g1, d1 = models()
     artlab.set_seed(7)
     part = train_gan(g1, d1, ring().sample, config, checkpoint=tmp_path / "gan.pt", stop_at=11)
-    assert part.step == 11 and len(part.history) == 11 and load_checkpoint(tmp_path / "gan.pt").step == 11
+    assert part.steps == 11 and len(part.history) == 11 and load_checkpoint(tmp_path / "gan.pt").step == 11
     g2, d2 = models(seed=1)
     resumed = train_gan(g2, d2, ring().sample, config, resume_from=tmp_path / "gan.pt")
     assert resumed.history.g_loss == whole.history.g_loss
@@ -156,7 +156,7 @@ def test_resume_in_a_new_process_gives_the_same_weights(tmp_path):
     script = textwrap.dedent(f"""
         import sys, torch, artlab
         from artlab.data.toy import ring
-        from artlab.gan.models import MLPGenerator, MLPDiscriminator, GeneratorConfig, DiscriminatorConfig
+        from artlab.gan.mlp import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator
         from artlab.gan.train import TrainConfig, train_gan
         steps, resume = int(sys.argv[1]), sys.argv[2]
         artlab.set_seed(0)
@@ -180,8 +180,11 @@ def test_checkpoint_carries_configs_history_and_snapshots(tmp_path):
     g, d = models()
     train_gan(g, d, ring().sample, SMALL, checkpoint=tmp_path / "gan.pt")
     saved = load_checkpoint(tmp_path / "gan.pt")
-    assert saved.config_type == "TrainConfig" and TrainConfig(**saved.config) == SMALL
-    assert GeneratorConfig(**saved.extra["generator_config"]) == g.config
+    assert saved.extra["kind"] == "painter" and saved.extra["model"] == "mlp" and saved.extra["finished"]
+    assert TrainConfig(**saved.extra["train"]) == SMALL
+    assert saved.config_type == "GeneratorConfig" and GeneratorConfig(**saved.config) == g.config
+    assert saved.extra["discriminator"]["model"] == "MLPDiscriminator"
+    assert DiscriminatorConfig(**saved.extra["discriminator"]["config"]) == d.config
     assert len(History.from_dict(saved.extra["history"])) == 30
     assert [s["step"] for s in saved.extra["snapshots"]] == [0, 10, 30]
 
@@ -189,7 +192,7 @@ def test_checkpoint_carries_configs_history_and_snapshots(tmp_path):
 def test_resuming_with_another_game_is_refused(tmp_path):
     g, d = models()
     train_gan(g, d, ring().sample, dataclasses.replace(SMALL, steps=5), checkpoint=tmp_path / "gan.pt")
-    with pytest.raises(CheckpointError, match=r"lr_d 0.002 -> 0.01"):
+    with pytest.raises(CheckpointError, match=r"lr_d None -> 0.01"):
         train_gan(g, d, ring().sample, dataclasses.replace(SMALL, lr_d=0.01), resume_from=tmp_path / "gan.pt")
 
 
@@ -246,7 +249,7 @@ def test_the_image_gan_trains_on_flattened_images_of_any_size():
     images = [torch.rand(8, 1, 12, 12) * 2 - 1 for _ in range(2)]
     result = train_gan(g, d, images, TrainConfig(steps=3, batch_size=8, snapshot_steps=(3,), snapshot_samples=4))
     assert result.snapshots[0].x_fake.shape == (4, 1, 12, 12)
-    assert sample_generator(g, 5, seed=0).shape == (5, 1, 12, 12)
+    assert paint(g, 5, seed=0).shape == (5, 1, 12, 12)
 
 
 def test_bad_configs_and_data_are_explained():
@@ -263,7 +266,8 @@ def test_bad_configs_and_data_are_explained():
 # --- images, WGAN-GP, conditional GANs (lessons 03-04) -----------------------------------------
 
 from artlab.data.images import digits  # noqa: E402
-from artlab.gan.models import DCGANDiscriminator, DCGANGenerator, build_generator, dcgan  # noqa: E402
+from artlab.gan.dcgan import DCGANDiscriminator, DCGANGenerator, dcgan  # noqa: E402
+from artlab.registry import PAINTERS  # noqa: E402
 
 
 def dcgan_pair(num_classes=0, norm="batch", seed=0):
@@ -290,15 +294,15 @@ def test_the_gradient_penalty_enters_the_critic_loss_and_the_history_keeps_raw_s
 def test_wgan_gp_trains_a_dcgan_with_several_critic_steps(tmp_path):
     g, d = dcgan_pair(norm="layer")
     config = TrainConfig(steps=3, batch_size=8, loss="wasserstein", penalty="gp", penalty_weight=10.0, n_critic=5,
-                         lr_d=1e-4, lr_g=1e-4, betas=(0.0, 0.9), snapshot_steps=(0, 3), snapshot_samples=4)
+                         lr=1e-4, betas=(0.0, 0.9), snapshot_steps=(0, 3), snapshot_samples=4)
     result = train_gan(g, d, digits(16).sampler(), config, checkpoint=tmp_path / "wgan.pt")
     assert len(result.history) == 3 and all(p > 0 for p in result.history.penalty)
     assert result.snapshots[-1].x_fake.shape == (4, 1, 16, 16)
     saved = load_checkpoint(tmp_path / "wgan.pt")
-    assert saved.extra["generator_type"] == "DCGANGenerator"
-    again = build_generator(saved.extra["generator_type"], saved.extra["generator_config"])
+    assert saved.extra["model"] == "dcgan"
+    again = PAINTERS[saved.extra["model"]].build(saved.config)
     again.load_state_dict(saved.modules["generator"])
-    assert torch.equal(sample_generator(again, 3, seed=0), sample_generator(g, 3, seed=0))
+    assert torch.equal(paint(again, 3, seed=0), paint(g, 3, seed=0))
 
 
 def test_a_conditional_dcgan_trains_on_labelled_batches():
@@ -312,7 +316,7 @@ def test_a_conditional_dcgan_trains_on_labelled_batches():
 
     result = train_gan(g, d, labelled, TrainConfig(steps=2, batch_size=8, snapshot_steps=()))
     assert len(result.history) == 2 and all(len(s) == 8 for s in seen)
-    images = sample_generator(g, 10, labels=torch.arange(10), seed=0)
+    images = paint(g, 10, labels=torch.arange(10), seed=0)
     assert images.shape == (10, 1, 16, 16)
 
 
@@ -322,7 +326,7 @@ def test_ema_update_moves_the_average_toward_the_weights_and_copies_buffers():
         model.weight.fill_(2.0)
         average.weight.fill_(0.0)
         model.running_mean.fill_(5.0)
-    from artlab.gan.train import ema_update
+    from artlab.training import ema_update
     ema_update(average, model, 0.75)
     assert torch.allclose(average.weight, torch.full((3,), 0.5))  # 0.75 * 0 + 0.25 * 2
     assert torch.equal(average.running_mean, model.running_mean)
@@ -333,20 +337,21 @@ def test_training_keeps_a_moving_average_of_the_generator_that_snapshots_and_che
     g, d = models()
     start = weights(g)
     result = train_gan(g, d, ring().sample, config, checkpoint=tmp_path / "ema.pt")
-    assert result.painter is result.generator_ema and result.generator_ema is not g
-    averaged, final = weights(result.generator_ema), weights(g)
+    ema = result.models["generator_ema"]
+    assert painter_of(result) is ema and ema is not g
+    averaged, final = weights(ema), weights(g)
     assert any(not torch.equal(a, b) for a, b in zip(averaged, final))  # an average, not a copy ...
     assert any(not torch.equal(a, b) for a, b in zip(averaged, start))  # ... that moved
     with torch.no_grad():
         z = torch.randn(16, 2, generator=torch.Generator().manual_seed(config.snapshot_seed))
-        assert torch.allclose(result.snapshots[-1].x_fake, result.generator_ema(z))
+        assert torch.allclose(result.snapshots[-1].x_fake, ema(z))
     assert "generator_ema" in load_checkpoint(tmp_path / "ema.pt").modules
     # resuming continues the average exactly
     g2, d2 = models()
     train_gan(g2, d2, ring().sample, config, checkpoint=tmp_path / "half.pt", stop_at=3)
     g3, d3 = models()
     resumed = train_gan(g3, d3, ring().sample, config, resume_from=tmp_path / "half.pt")
-    for a, b in zip(weights(resumed.generator_ema), averaged):
+    for a, b in zip(weights(resumed.models["generator_ema"]), averaged):
         assert torch.allclose(a, b)
     with pytest.raises(ArgumentError, match="ema"):
         TrainConfig(ema=1.0)

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from artlab.errors import ArgumentError  # noqa: E402
-from artlab.music.encoding import REST, Melody  # noqa: E402
+from artlab.music.melody import Melody, REST
 from artlab.viz.pianoroll import plot_pianoroll, plot_pianorolls, save_pianoroll  # noqa: E402
 
 TUNE = Melody((67, 72, 71, REST, 74, 76), (0.5, 1, 0.5, 1, 1, 3), "3/4", "C major", 0.5)

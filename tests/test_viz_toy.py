@@ -7,10 +7,9 @@ import torch  # noqa: E402
 
 import artlab  # noqa: E402
 from artlab.data.toy import ring, two_modes_1d  # noqa: E402
-from artlab.gan.models import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator  # noqa: E402
-from artlab.gan.train import TrainConfig, train_gan  # noqa: E402
-from artlab.viz.toy import (decision_surface, plot_densities_1d, plot_mode_counts, plot_toy,  # noqa: E402
-                            surface_snapshot)
+from artlab.gan.mlp import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator
+from artlab.gan.train import TrainConfig, train_gan
+from artlab.viz.toy import decision_surface, plot_densities_1d, plot_mode_counts, plot_toy, surface_snapshot
 
 
 class Linear(torch.nn.Module):

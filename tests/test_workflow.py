@@ -3,11 +3,13 @@ import pytest
 import torch
 
 from artlab.errors import ArgumentError, CheckpointError, DataError
-from artlab.music.encoding import Melody, Vocabulary
+from artlab.music.lstm import LSTMComposer, LSTMConfig
+from artlab.music.melody import Melody
 from artlab.music.midi import write_midi
-from artlab.music.models import LSTMComposer, LSTMConfig
+from artlab.music.tokens import Vocabulary
+from artlab.painters import painting_labels
 from artlab.workflow import (check_budget, check_sampling, checkpoint_kind, compose_pieces, composer_config,
-                             load_images, melody_splits, painting_labels)
+                             load_images, melody_splits)
 
 
 def test_load_images_knows_digits_mondrian_and_folders(tmp_path, monkeypatch):
@@ -39,17 +41,26 @@ def test_composer_config_is_the_lessons_recipe():
         composer_config("diffusion", vocab)
 
 
-def test_checkpoint_kind_tells_a_composer_from_nothing(tmp_path):
+def test_checkpoint_kind_reads_what_the_checkpoint_says_it_holds(tmp_path):
     from artlab.checkpoint import save_checkpoint
+    from artlab.music.train import TrainConfig
+    from artlab.training import History, save_run
+    from artlab.workflow import load
 
     vocab = Vocabulary()
     model = LSTMComposer(LSTMConfig(len(vocab), embedding_dim=8, hidden_size=8))
-    save_checkpoint(tmp_path / "c.pt", modules={"model": model}, step=0, config=model.config,
-                    extra={"vocab": vocab.to_dict()})
+    save_run(tmp_path / "c.pt", kind="composer", model="lstm", model_config=model.config, train_config=TrainConfig(),
+             modules={"model": model}, step=0, history=History(), extra={"vocab": vocab.to_dict()})
     assert checkpoint_kind(tmp_path / "c.pt") == "composer"
+    loaded = load(tmp_path / "c.pt")
+    assert loaded.kind == "composer" and loaded.name == "lstm" and isinstance(loaded.model, LSTMComposer)
+    with pytest.raises(CheckpointError, match="artlab compose"):
+        load(tmp_path / "c.pt", "painter")
     save_checkpoint(tmp_path / "other.pt", modules={"net": torch.nn.Linear(2, 2)}, step=0)
-    with pytest.raises(CheckpointError, match="painter .GAN. or composer"):
+    with pytest.raises(CheckpointError, match="a painter or composer checkpoint"):
         checkpoint_kind(tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="a painter or composer checkpoint"):
+        load(tmp_path / "other.pt")
 
 
 def test_sampling_and_budget_checks_name_the_setting():

@@ -15,7 +15,8 @@ a name. Nothing is downloaded:
 * :func:`clustered` -- the same images labelled by k-means clusters of their pixels
   (:func:`kmeans`): labels found without a person, for a self-conditioned GAN (lesson 04).
 * :func:`image_folder` -- any folder of PNG/JPEG files, centre-cropped to a square,
-  resized and scaled the same way. This is how your own art plugs in. (Have MNIST or
+  resized and scaled the same way (refusing pictures under :data:`MIN_SIDE` pixels, warning about
+  ones enlarged a lot; ``skip_bad=True`` leaves unreadable files out). This is how your own art plugs in. (Have MNIST or
   CIFAR on disk? Point this at a folder of their images, or use torchvision's datasets
   with ``download=False``.)
 
@@ -30,13 +31,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from artlab.errors import ArgumentError, DataError
+from artlab.errors import ArgumentError, ArtlabWarning, DataError, warn_skipped, whole_number
 
 __all__ = ["ImageSet", "digits", "mondrian", "style_rule", "StyleReport", "image_folder", "kmeans", "clustered",
-           "PALETTE", "PALETTE_NAMES", "IMAGE_SUFFIXES"]
+           "PALETTE", "PALETTE_NAMES", "IMAGE_SUFFIXES", "MIN_SIDE", "ENLARGE_WARNING"]
 
 DIGITS_TEST_SIZE = 360
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+MIN_SIDE = 8
+"""The shortest side, in pixels, of a picture :func:`image_folder` accepts: anything smaller (a
+1x1 tracking pixel, a favicon) has too little in it to learn from."""
+
+ENLARGE_WARNING = 2
+""":func:`image_folder` warns about pictures it must enlarge more than this many times."""
 
 # Mondrian's palette, as RGB in [0, 1]: the canvas, the lines, and three primaries.
 PALETTE_NAMES = ("white", "black", "red", "blue", "yellow")
@@ -136,8 +144,7 @@ def mondrian(n: int, size: int = 32, seed: int = 0) -> ImageSet:
     number of filled rectangles (0, 1, 2, ...), handy for a conditional GAN.
     """
     _check_size(size, "mondrian(size)")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ArgumentError("mondrian(n)", expected="a whole number of paintings >= 1", got=n)
+    whole_number(n, "mondrian(n)", unit="paintings")
     rng = np.random.default_rng(seed)
     width = _line_width(size)
     gap = max(3, size // 8)
@@ -261,13 +268,16 @@ def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = 50) ->
 
     Lloyd's algorithm from a k-means++ start (each new centre drawn with probability proportional
     to its squared distance from the nearest chosen one), with a private generator: the same
-    seed gives the same clusters. A cluster that empties keeps its centre.
+    seed gives the same clusters. A cluster that empties keeps its centre. Points with a NaN or an
+    infinity are refused (they have no distance to anything).
     """
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(points):
-        raise ArgumentError("kmeans(k)", expected=f"a whole number of clusters from 1 to {len(points)} (the points)",
-                            got=k)
+    whole_number(k, "kmeans(k)", low=1, high=len(points), unit="clusters", hint="At most one cluster per point.")
     rng = torch.Generator().manual_seed(seed)
     flat = points.detach().float().flatten(1)                               # (N, D)
+    if not torch.isfinite(flat).all():
+        bad = int((~torch.isfinite(flat)).any(dim=1).sum())
+        raise ArgumentError("kmeans(points)", expected="finite numbers", got=f"<{bad} of {len(flat)} points with NaN or inf>",
+                            hint="Check the images for NaNs (a diverged generator paints them).")
     centres = flat[torch.randint(len(flat), (1,), generator=rng)]           # (1, D)
     for _ in range(1, k):
         nearest = torch.cdist(flat, centres).min(dim=1).values ** 2        # (N,)
@@ -288,9 +298,9 @@ def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = 50) ->
 def clustered(images: ImageSet, k: int, seed: int = 0) -> ImageSet:
     """``images`` labelled by :func:`kmeans` on their pixels: cluster 0..k-1, no person involved.
 
-    Clusters of digit pixels mostly hold one digit (30 clusters of the training digits: 92% of
-    the digits share their cluster's most common digit), so a conditional GAN trained on them learns separate
-    groups the way it does from real labels. Any labels ``images`` had are replaced.
+    Clusters of digit pixels mostly hold one digit (lesson 04 measures how purely), so a conditional
+    GAN trained on them learns separate groups the way it does from real labels. Any labels
+    ``images`` had are replaced.
     """
     labels, _ = kmeans(images.images, k, seed)
     return ImageSet(images.images, labels, f"{images.name}, {k} k-means clusters")
@@ -298,11 +308,18 @@ def clustered(images: ImageSet, k: int, seed: int = 0) -> ImageSet:
 
 # --- your own images -----------------------------------------------------------------------
 
-def image_folder(folder: str | Path, size: int = 32, channels: int = 3) -> ImageSet:
+def image_folder(folder: str | Path, size: int = 32, channels: int = 3, *, skip_bad: bool = False) -> ImageSet:
     """Every PNG/JPEG in *folder* (not its subfolders), centre-cropped, resized, in [-1, 1].
 
-    Hidden files (names starting with ``.``) are skipped; any other file must be an image
-    artlab can read, or a :class:`~artlab.errors.DataError` names it.
+    Hidden files (names starting with ``.``) are skipped; any other file must be an image artlab
+    can read, at least :data:`MIN_SIDE` pixels on its shorter side, or a
+    :class:`~artlab.errors.DataError` names it. A picture enlarged more than
+    :data:`ENLARGE_WARNING` times (a 10x10 icon made 32x32) is kept, and one
+    :class:`~artlab.errors.ArtlabWarning` lists such pictures: they train the painter on blur.
+
+    ``skip_bad=True`` loads the rest instead of stopping at the first bad file, and one
+    ``ArtlabWarning`` says how many files were skipped and why, one line each; a folder with no
+    readable picture still fails.
     """
     _check_size(size, "image_folder(size)")
     if channels not in (1, 3):
@@ -312,29 +329,69 @@ def image_folder(folder: str | Path, size: int = 32, channels: int = 3) -> Image
         raise DataError(f"image folder {folder}", expected="an existing folder of PNG or JPEG files",
                         got="<a file>" if folder.exists() else "<no such folder>",
                         hint="Check the path (relative paths start from the notebook's folder).")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p.is_file() or p.is_symlink()))
     if not files:
         raise DataError(f"image folder {folder}", expected="at least one PNG or JPEG file",
                         got="<an empty folder>", hint="Copy some images into it.")
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    images = []
+    images, skipped, enlarged = [], [], []
     for path in files:
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            raise DataError(f"file {path}", expected=f"an image ({', '.join(IMAGE_SUFFIXES)})",
-                            got=f"<a {path.suffix or 'suffix-less'} file>",
-                            hint="Move files that are not images out of the folder.")
         try:
-            with Image.open(path) as opened:
-                picture = opened.convert("L" if channels == 1 else "RGB")
-        except (UnidentifiedImageError, OSError, ValueError) as error:
-            raise DataError(f"file {path}", expected="a readable PNG or JPEG image",
-                            got=f"<an unreadable file: {error}>",
-                            hint="Open it in an image viewer; re-save or remove it.") from error
+            picture = _read_picture(path, channels)
+        except DataError as error:
+            if not skip_bad:
+                raise
+            skipped.append(error)
+            continue
         side = min(picture.size)
+        if side * ENLARGE_WARNING < size:
+            enlarged.append(f"{path.name} ({picture.width}x{picture.height})")
         left, top = (picture.width - side) // 2, (picture.height - side) // 2
         picture = picture.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
         array = np.asarray(picture, dtype=np.float32) / 255.0
         tensor = torch.from_numpy(array)
         images.append(tensor[None] if channels == 1 else tensor.permute(2, 0, 1))
+    if not images:
+        raise DataError(f"image folder {folder}", expected="at least one readable PNG or JPEG picture",
+                        got=f"<none of {len(files)} files>", hint=" ".join(str(skipped[0]).split()))
+    warn_skipped(f"image folder {folder}", skipped, len(files), "files")
+    if enlarged:
+        import warnings
+
+        shown = ", ".join(enlarged[:5]) + (f" and {len(enlarged) - 5} more" if len(enlarged) > 5 else "")
+        warnings.warn(ArtlabWarning(f"image folder {folder}: {len(enlarged)} of {len(images)} pictures are enlarged "
+                                    f"more than {ENLARGE_WARNING}x to {size}x{size}, so the painter learns blur from "
+                                    f"them: {shown}. Use larger pictures, or a smaller size."), stacklevel=2)
     return ImageSet(torch.stack(images).clamp(0, 1) * 2 - 1, None, f"{folder.name} ({len(images)} images)")
+
+
+def _read_picture(path: Path, channels: int):
+    """The picture in one file, decoded in full and converted to grey or RGB; a DataError says what is wrong."""
+    from PIL import Image, UnidentifiedImageError
+
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise DataError(f"file {path}", expected=f"an image ({', '.join(IMAGE_SUFFIXES)})",
+                        got=f"<a {path.suffix or 'suffix-less'} file>",
+                        hint="Move files that are not images out of the folder (or pass skip_bad=True).")
+    if not path.is_file():
+        raise DataError(f"file {path}", expected="a readable picture", got="<a link to a file that does not exist>",
+                        hint="Copy the picture itself into the folder.")
+    if path.stat().st_size == 0:
+        raise DataError(f"file {path}", expected="a readable PNG or JPEG image", got="<an empty file>",
+                        hint="Copy it again; the copy or download stopped before it began.")
+    try:
+        with Image.open(path) as opened:
+            picture = opened.convert("L" if channels == 1 else "RGB")  # decodes every pixel
+    except Image.DecompressionBombError as error:
+        raise DataError(f"file {path}", expected=f"a picture of at most {Image.MAX_IMAGE_PIXELS:,} pixels",
+                        got=f"<{error}>", hint="Shrink it in an image editor first.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise DataError(f"file {path}", expected="a readable PNG or JPEG image",
+                        got=f"<an unreadable file: {error}>",
+                        hint="Open it in an image viewer; re-save or remove it.") from None
+    if min(picture.size) < MIN_SIDE:
+        raise DataError(f"file {path}", expected=f"a picture at least {MIN_SIDE}x{MIN_SIDE} pixels",
+                        got=f"<{picture.width}x{picture.height} pixels>",
+                        hint="Too small to learn from (it would be enlarged into a blur); remove it.")
+    return picture

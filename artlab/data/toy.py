@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
 
 __all__ = ["GaussianMixture", "ring", "grid", "two_modes_1d"]
 
@@ -58,8 +58,7 @@ class GaussianMixture:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` samples, shape (n, D): pick a mode uniformly, add N(0, sigma^2 I) noise."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ArgumentError(f"{self.name}.sample(n)", expected="a whole number >= 0", got=n)
+        whole_number(n, f"{self.name}.sample(n)", low=0)
         modes = torch.randint(self.n_modes, (n,), generator=generator)  # (n,)
         noise = torch.randn(n, self.dim, generator=generator)  # (n, D)
         return self.means[modes] + self.sigma * noise

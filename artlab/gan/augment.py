@@ -7,7 +7,7 @@ pass through, so G is never asked to paint shifted images, while D can no longer
 exact pixel positions. Here the transformation is a random translation by up to
 ``shift`` pixels in each direction, the border filled by repeating the edge pixels.
 
-:class:`artlab.gan.models.DCGANDiscriminator` applies it in training mode when its config
+:class:`artlab.gan.dcgan.DCGANDiscriminator` applies it in training mode when its config
 asks (``translate=2``). Lesson 04 (``notebooks/04_better_gans.ipynb``) uses it.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from artlab.errors import ArgumentError
+from artlab.errors import whole_number
 
 __all__ = ["translate"]
 
@@ -25,8 +25,7 @@ def translate(images: torch.Tensor, shift: int, generator: torch.Generator | Non
 
     Differentiable in ``images``; ``shift = 0`` returns them unchanged.
     """
-    if isinstance(shift, bool) or not isinstance(shift, int) or shift < 0:
-        raise ArgumentError("translate(shift)", expected="a whole number of pixels >= 0", got=shift)
+    whole_number(shift, "translate(shift)", low=0, unit="pixels")
     if shift == 0:
         return images
     batch, _, height, width = images.shape

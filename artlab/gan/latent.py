@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
 
 __all__ = ["lerp", "slerp", "interpolate"]
 
@@ -44,8 +44,7 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int, method: str = "s
     """*steps* points ``(steps, D)`` from z₀ to z₁ (both ``(D,)``), ends included."""
     if method not in ("slerp", "lerp"):
         raise ArgumentError("interpolate(method)", expected="'slerp' or 'lerp'", got=method)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ArgumentError("interpolate(steps)", expected="a whole number >= 2", got=steps)
+    whole_number(steps, "interpolate(steps)", low=2)
     if z0.shape != z1.shape or z0.dim() != 1:
         raise ArgumentError("interpolate(z0, z1)", expected="two latent vectors of the same shape (D,)",
                             got=(tuple(z0.shape), tuple(z1.shape)))

@@ -7,9 +7,10 @@ metrics (:mod:`artlab.gan.metrics`).
 
 * :func:`vanilla`: the textbook GAN: non-saturating loss, Adam 2e-4 (betas 0.5, 0.999),
   constant learning rate. It drops modes and blurs the ones it keeps.
-* :func:`cured`: the same networks and steps with two changes, measured in
-  ``benchmarks/gan_toy.py``: a 10x larger learning rate, decayed linearly to 5% (sharp
-  modes at the end), and the zero-centred R1 gradient penalty on real data with
+* :func:`cured`: the same networks and steps with two changes (``benchmarks/gan_toy.py``
+  measures both recipes; ``docs/benchmarks.md`` has the figures): a 10x larger learning rate,
+  decayed linearly to 5% (sharp modes at the end), and the zero-centred R1 gradient penalty on
+  real data with
   gamma = 0.1 (the discriminator cannot sharpen without bound around real points, so the
   generator keeps finding the modes it has not covered yet). R1 is applied lazily, on
   every 4th discriminator step with 4 times the weight (as in StyleGAN2): as good here,
@@ -25,13 +26,13 @@ from dataclasses import dataclass
 
 from artlab.data.toy import GaussianMixture
 from artlab.gan.metrics import N_SAMPLES, ModeMetrics, mode_metrics
-from artlab.gan.models import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator
-from artlab.gan.train import SnapshotFn, TrainConfig, TrainResult, sample_generator, train_gan
-from artlab.runtime import set_seed
+from artlab.gan.mlp import DiscriminatorConfig, GeneratorConfig, MLPDiscriminator, MLPGenerator
+from artlab.gan.train import SnapshotFn, TrainConfig, train_gan
+from artlab.painters.base import paint
+from artlab.runtime import EVAL_SEED, set_seed
+from artlab.training import TrainResult
 
-__all__ = ["ToyRecipe", "ToyRun", "vanilla", "cured", "run_toy", "EVAL_SEED", "STEPS"]
-
-EVAL_SEED = 1234  # the noise of the 2,500 evaluation samples (a private generator)
+__all__ = ["ToyRecipe", "ToyRun", "vanilla", "cured", "run_toy", "STEPS"]
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,19 @@ class ToyRun:
 _NETWORK = dict(hidden=(128, 128, 128))
 
 
-STEPS = 10_000  # about 45 s per run on one core of a 2-core laptop CPU
+STEPS = 10_000  # generator steps of a toy run
 
 
 def vanilla(steps: int = STEPS) -> ToyRecipe:
     """Non-saturating GAN, Adam 2e-4 (betas 0.5, 0.999), constant rate, 3x128 ReLU MLPs, batch 256."""
     return ToyRecipe("vanilla", GeneratorConfig(latent_dim=2, **_NETWORK), DiscriminatorConfig(**_NETWORK),
-                     TrainConfig(steps=steps, batch_size=256, lr_d=2e-4, lr_g=2e-4, lr_end=1.0))
+                     TrainConfig(steps=steps, batch_size=256, lr=2e-4))
 
 
 def cured(steps: int = STEPS) -> ToyRecipe:
     """The vanilla networks with Adam 2e-3 decayed linearly to 5% and lazy R1 (gamma 0.1) on real data."""
     return ToyRecipe("R1 + decayed 2e-3", GeneratorConfig(latent_dim=2, **_NETWORK), DiscriminatorConfig(**_NETWORK),
-                     TrainConfig(steps=steps, batch_size=256, lr_d=2e-3, lr_g=2e-3, lr_end=0.05,
+                     TrainConfig(steps=steps, batch_size=256, lr=2e-3, schedule="linear", lr_end=0.05,
                                  penalty="r1", penalty_weight=0.1 / 2, penalty_every=4))
 
 
@@ -88,5 +89,5 @@ def run_toy(recipe: ToyRecipe, mixture: GaussianMixture, seed: int = 0, *, snaps
     result = train_gan(generator, discriminator, mixture.sample, recipe.train, snapshot_fn=snapshot_fn,
                        checkpoint=checkpoint, desc=desc or f"{recipe.name} on the {mixture.name}")
     seconds = time.perf_counter() - began
-    samples = sample_generator(generator, N_SAMPLES, seed=EVAL_SEED)
+    samples = paint(generator, N_SAMPLES, seed=EVAL_SEED)
     return ToyRun(recipe, result, mode_metrics(samples, mixture), samples, seconds)

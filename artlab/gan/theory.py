@@ -12,7 +12,13 @@ numerically on 1-D mixtures whose densities are exact (:mod:`artlab.data.toy`).
 * :func:`virtual_training_criterion`: C(G) = max_D V(D, G) = V(D*, G);
   :func:`criterion_from_jsd`: the same as -log 4 + 2 JSD(p_data||p_g);
 * :func:`saturating_gradient`, :func:`non_saturating_gradient`: how hard each generator
-  loss pushes on the discriminator's logit a (D = sigmoid(a)) at a fake sample.
+  loss pushes on the discriminator's logit a (D = sigmoid(a)) at a fake sample;
+* :func:`non_saturating_loss_on_grid`: the non-saturating generator loss E_{x~p_g}[-log D(x)]
+  as an integral, for a given D;
+* :func:`reverse_kl_minus_two_jsd`: KL(p_g||p_data) - 2 JSD(p_data||p_g), what the
+  non-saturating loss minimises against D* (Arjovsky & Bottou, 2017, Theorem 2.5): with D*
+  held fixed at the current p_g, the gradient of E_{p_g}[-log D*] equals the gradient of
+  this quantity.
 
 Densities are tensors of values on one grid of points spaced ``dx`` apart (``dx = 1``
 for probabilities of a discrete distribution).
@@ -25,7 +31,7 @@ import torch
 
 __all__ = ["value_function", "value_on_grid", "optimal_discriminator", "kl_divergence", "jensen_shannon",
            "virtual_training_criterion", "criterion_from_jsd", "saturating_gradient",
-           "non_saturating_gradient", "LOG4"]
+           "non_saturating_gradient", "non_saturating_loss_on_grid", "reverse_kl_minus_two_jsd", "LOG4"]
 
 LOG4 = math.log(4.0)  # -log 4 = C(G) at the global optimum p_g = p_data
 
@@ -63,8 +69,18 @@ def jensen_shannon(p: torch.Tensor, q: torch.Tensor, dx: float = 1.0) -> torch.T
 
 
 def virtual_training_criterion(p_data: torch.Tensor, p_g: torch.Tensor, dx: float = 1.0) -> torch.Tensor:
-    """C(G) = max_D V(D, G) = V(D*, G): the value at the optimal discriminator."""
-    return value_on_grid(optimal_discriminator(p_data, p_g), p_data, p_g, dx)
+    """C(G) = max_D V(D, G) = V(D*, G): the value at the optimal discriminator.
+
+    Computed as the integral of p_data log(p_data / (p_data + p_g)) + p_g log(p_g / (p_data + p_g)),
+    which is V(D*, G) written with logs of the densities, so it stays finite where D* rounds to 0 or 1.
+    """
+    total = p_data + p_g
+    safe_total = torch.where(total > 0, total, torch.ones_like(total))
+    real = torch.where(p_data > 0, p_data * (torch.log(torch.where(p_data > 0, p_data, safe_total)) - torch.log(safe_total)),
+                       torch.zeros_like(p_data))
+    fake = torch.where(p_g > 0, p_g * (torch.log(torch.where(p_g > 0, p_g, safe_total)) - torch.log(safe_total)),
+                       torch.zeros_like(p_g))
+    return (real + fake).sum() * dx
 
 
 def criterion_from_jsd(jsd: torch.Tensor | float) -> torch.Tensor:
@@ -80,3 +96,20 @@ def saturating_gradient(d_fake: torch.Tensor) -> torch.Tensor:
 def non_saturating_gradient(d_fake: torch.Tensor) -> torch.Tensor:
     """d/da [-log sigmoid(a)] = -(1 - sigmoid(a)) = -(1 - D(G(z))): about -1 as D(G(z)) -> 0."""
     return -(1 - d_fake)
+
+
+def non_saturating_loss_on_grid(d: torch.Tensor, p_g: torch.Tensor, dx: float = 1.0) -> torch.Tensor:
+    """E_{x~p_g}[-log D(x)] = integral of -p_g(x) log D(x) dx: the non-saturating generator loss
+    against the discriminator D (terms with p_g = 0 count 0)."""
+    return torch.where(p_g > 0, -p_g * torch.log(d), torch.zeros_like(p_g)).sum() * dx
+
+
+def reverse_kl_minus_two_jsd(p_data: torch.Tensor, p_g: torch.Tensor, dx: float = 1.0) -> torch.Tensor:
+    """KL(p_g||p_data) - 2 JSD(p_data||p_g): what the non-saturating generator loss minimises
+    against D* (its gradient equals that of :func:`non_saturating_loss_on_grid` at D* held fixed).
+
+    The reverse KL punishes generated mass where the data has little (inf where p_data = 0 < p_g)
+    but a dropped mode only mildly (log 2 for a generator that covers one of two equal modes);
+    the -2 JSD term is bounded by 2 log 2.
+    """
+    return kl_divergence(p_g, p_data, dx) - 2 * jensen_shannon(p_data, p_g, dx)

@@ -8,11 +8,11 @@ One training step (lesson 02, ``notebooks/02_gan_training_loop.ipynb``):
 2. :func:`g_step`: draw fresh ``z`` and take one optimiser step on G's loss, for example
    the non-saturating -E[log D(G(z))], through a frozen D.
 
-:func:`train_gan` repeats this and does the rest: learning-rate decay, a
-:class:`History` of losses and mean D outputs, :class:`Snapshot` s at chosen steps (for
-the replay slider), checkpoints that resume exactly (:mod:`artlab.checkpoint`), a
-progress bar, and a :class:`~artlab.errors.TrainingError` as soon as a loss is NaN or
-infinite. It knows nothing about the data or the models:
+:func:`train_gan` repeats this on the shared scaffold of :mod:`artlab.training` (learning-rate
+schedule, finite-loss guard, progress bar, the one checkpoint layout, exact resume) and adds
+what only a GAN needs: a :class:`~artlab.training.History` of both losses and the mean D outputs,
+:class:`Snapshot` s at chosen steps (for the replay slider), and a moving average of G's weights.
+It knows nothing about the data or the models:
 
 * ``data`` is a sampler ``data(batch_size)`` (as ``artlab.data.toy.ring().sample``) or
   any iterable of batches (a ``DataLoader``); a batch is ``x`` or ``(x, labels)``;
@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import itertools
-import math
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -36,14 +33,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from artlab.checkpoint import load_checkpoint, save_checkpoint
-from artlab.errors import ArgumentError, CheckpointError, TrainingError
+from artlab import distributed
+from artlab.errors import ArgumentError, one_of, real_number, whole_number
 from artlab.gan.losses import GANLoss, gradient_penalty, r1_penalty
-from artlab.runtime import progress
+from artlab.runtime import cpu_threads, device_of, set_seed
+from artlab.training import (Budget, History, Progress, TrainResult, check_common, check_finite, ema_update,
+                             resume_run, save_run, scheduled_lr, set_lr)
 
-__all__ = ["Penalty", "TrainConfig", "DStep", "GStep", "History", "Snapshot", "TrainResult",
-           "d_step", "g_step", "ema_update", "make_optimizers", "set_learning_rates", "batches", "train_gan",
-           "sample_generator"]
+__all__ = ["Penalty", "TrainConfig", "DStep", "GStep", "Snapshot", "d_step", "g_step", "make_optimizers",
+           "set_learning_rates", "batches", "train_gan", "painter_of", "snapshots_of",
+           "generator_name"]
 
 
 class Penalty(str, Enum):
@@ -54,12 +53,14 @@ class Penalty(str, Enum):
     GP = "gp"  # WGAN-GP: lambda * E[(|grad f(x_hat)| - 1)^2] between real and fake: weight = lambda (10)
 
     def compute(self, discriminator: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor,
-                logits_real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """The penalty's value (a scalar tensor in the graph of D's parameters)."""
+                logits_real: torch.Tensor, labels: torch.Tensor | None = None,
+                eps: torch.Tensor | None = None) -> torch.Tensor:
+        """The penalty's value (a scalar tensor in the graph of D's parameters); ``eps``: GP's
+        interpolation weights (B,) (``None``: drawn here)."""
         if self is Penalty.R1:
             return r1_penalty(logits_real, x_real)
         if self is Penalty.GP:
-            return gradient_penalty(discriminator, x_real, x_fake, labels=labels)
+            return gradient_penalty(discriminator, x_real, x_fake, eps, labels=labels)
         return logits_real.new_zeros(())
 
     @property
@@ -69,63 +70,59 @@ class Penalty(str, Enum):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that defines a training run (saved in its checkpoints)."""
+    """Everything that defines a GAN training run (saved in its checkpoints)."""
 
     steps: int = 8_000                # generator steps in the whole run
     batch_size: int = 256             # real and fake samples per step
-    lr_d: float = 2e-3                # Adam learning rate of the discriminator
-    lr_g: float = 2e-3                # Adam learning rate of the generator
+    lr: float = 2e-3                  # Adam learning rate of the generator
+    lr_d: float | None = None         # the discriminator's (None: the same as lr)
     betas: tuple[float, float] = (0.5, 0.999)  # Adam's betas (0.5 as in DCGAN)
-    lr_end: float = 1.0               # both rates decay linearly to lr * lr_end at the last step (1: constant)
+    schedule: str = "constant"        # "constant", or "linear": both rates fall to lr * lr_end at the last step
+    lr_end: float = 1.0               # the end of a linear schedule, as a fraction of the rate
     loss: str = "non_saturating"      # a GANLoss: "non_saturating", "minimax" or "wasserstein"
     penalty: str = "none"             # a Penalty added to D's loss: "none", "r1" or "gp"
     penalty_weight: float = 0.0       # its weight (R1: gamma / 2; GP: lambda, 10 in WGAN-GP)
     penalty_every: int = 1            # lazy regularisation: apply it every k-th D step, times k (1: always)
     n_critic: int = 1                 # discriminator steps per generator step
+    max_grad_norm: float | None = None  # clip each player's gradient norm to this (None: no clipping)
+    clip_weights: float = 0.0         # the original WGAN: clamp every critic weight to [-c, c] after its step (0: off)
     snapshot_steps: tuple[int, ...] = ()  # take a Snapshot after these steps (0: before training)
     snapshot_samples: int = 512       # samples per snapshot, always from the same noise
     snapshot_seed: int = 0            # seed of that noise (a private generator: training is unaffected)
     checkpoint_every: int = 0         # save a checkpoint every this many steps (0: only at the end)
     ema: float = 0.0                  # also keep a moving average of G's weights with this decay per step (0: off)
+    seed: int | None = None           # seed the batches and the noise at the start (None: leave the generators
+                                      # as they are; run_toy and train_painter seed before building the networks)
+    threads: int | None = None        # PyTorch CPU threads while training (None: leave the setting alone)
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "n_critic", "snapshot_samples", "checkpoint_every", "snapshot_seed",
-                     "penalty_every"):
-            value = getattr(self, name)
-            low = 0 if name in ("steps", "checkpoint_every", "snapshot_seed") else 1
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ArgumentError(f"TrainConfig({name})", expected=f"a whole number >= {low}", got=value)
-        for name in ("lr_d", "lr_g"):
-            if not getattr(self, name) > 0:
-                raise ArgumentError(f"TrainConfig({name})", expected="a learning rate > 0", got=getattr(self, name))
-        if not 0 <= self.ema < 1:
-            raise ArgumentError("TrainConfig(ema)", expected="a decay in [0, 1) (0: no average; 0.995 averages "
-                                "about the last 200 steps)", got=self.ema)
-        if not 0 <= self.lr_end <= 1:
-            raise ArgumentError("TrainConfig(lr_end)", expected="a fraction in [0, 1]", got=self.lr_end)
-        _enum("TrainConfig(loss)", GANLoss, self.loss)
-        _enum("TrainConfig(penalty)", Penalty, self.penalty)
-        if self.penalty_weight < 0:
-            raise ArgumentError("TrainConfig(penalty_weight)", expected="a weight >= 0", got=self.penalty_weight)
+        check_common("TrainConfig", self)
+        for name in ("batch_size", "n_critic", "snapshot_samples", "penalty_every"):
+            whole_number(getattr(self, name), f"TrainConfig({name})")
+        for name in ("checkpoint_every", "snapshot_seed"):
+            whole_number(getattr(self, name), f"TrainConfig({name})", low=0)
+        if self.lr_d is not None:
+            real_number(self.lr_d, "TrainConfig(lr_d)", low=0.0, low_open=True, hint="None: the same as lr.")
+        real_number(self.ema, "TrainConfig(ema)", low=0.0, high=1.0, high_open=True,
+                    hint="0: no average; 0.995 averages about the last 200 steps.")
+        one_of(self.schedule, "TrainConfig(schedule)", ("constant", "linear"))
+        one_of(self.loss, "TrainConfig(loss)", tuple(k.value for k in GANLoss))
+        one_of(self.penalty, "TrainConfig(penalty)", tuple(k.value for k in Penalty))
+        real_number(self.penalty_weight, "TrainConfig(penalty_weight)", low=0.0)
+        real_number(self.clip_weights, "TrainConfig(clip_weights)", low=0.0, hint="0.01 in the WGAN paper; 0: off.")
         object.__setattr__(self, "loss", GANLoss(self.loss).value)
         object.__setattr__(self, "penalty", Penalty(self.penalty).value)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         object.__setattr__(self, "snapshot_steps", tuple(sorted({int(s) for s in self.snapshot_steps})))
 
-    def lr_factor(self, step: int) -> float:
-        """Learning-rate multiplier after ``step`` steps: 1 at the start, ``lr_end`` at the end."""
-        return 1.0 - (1.0 - self.lr_end) * step / max(self.steps, 1)
+    @property
+    def d_lr(self) -> float:
+        """The discriminator's learning rate."""
+        return self.lr if self.lr_d is None else self.lr_d
 
     def penalty_weight_at(self, d_count: int) -> float:
         """The penalty's weight in D step number ``d_count`` (from 0): lazily, every k-th step times k."""
         return self.penalty_weight * self.penalty_every if d_count % self.penalty_every == 0 else 0.0
-
-
-def _enum(where: str, kind: type[Enum], value: Any) -> None:
-    try:
-        kind(value)
-    except ValueError:
-        raise ArgumentError(where, expected=f"one of {[k.value for k in kind]}", got=value) from None
 
 
 # --- one step each ------------------------------------------------------------------------
@@ -155,11 +152,18 @@ def _call(module: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> to
 def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
            x_real: torch.Tensor, z: torch.Tensor, *, labels: torch.Tensor | None = None,
            loss: GANLoss | str = GANLoss.NON_SATURATING, penalty: Penalty | str = Penalty.NONE,
-           penalty_weight: float = 0.0) -> DStep:
+           penalty_weight: float = 0.0, max_grad_norm: float | None = None, clip_weights: float = 0.0,
+           eps: torch.Tensor | None = None) -> DStep:
     """One discriminator update on ``x_real`` (B, ...) and ``x_fake = G(z)``; G is not changed.
 
     D's loss: -E[log D(x_real)] - E[log(1 - D(G(z)))] + penalty_weight * penalty (the Wasserstein
-    game: E[f(G(z))] - E[f(x_real)] + penalty_weight * penalty).
+    game: E[f(G(z))] - E[f(x_real)] + penalty_weight * penalty). ``max_grad_norm``: clip D's
+    gradient norm to it before the update (``None``: no clipping). ``clip_weights`` = c > 0: after the
+    update, clamp every weight of D to [-c, c], the original WGAN's crude way to keep the critic
+    Lipschitz (Arjovsky, Chintala and Bottou, 2017; lesson 04 compares it with the gradient penalty).
+    ``eps``: the gradient penalty's interpolation weights (B,) (``None``: drawn inside).
+    ``discriminator`` may be a DDP wrapper (:mod:`artlab.distributed`): the penalty's gradient then
+    flows into its all-reduce too.
     """
     loss, penalty = GANLoss(loss), Penalty(penalty)
     with torch.no_grad():
@@ -171,19 +175,27 @@ def d_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
     total = loss.d_loss(logits_real, logits_fake)
     extra = logits_real.new_zeros(())
     if penalty is not Penalty.NONE and penalty_weight > 0:
-        extra = penalty.compute(discriminator, x_real, x_fake, logits_real, labels)
+        extra = penalty.compute(discriminator, x_real, x_fake, logits_real, labels, eps)
         total = total + penalty_weight * extra
     optimizer.zero_grad(set_to_none=True)
     total.backward()
+    if max_grad_norm is not None:
+        torch.nn.utils.clip_grad_norm_(discriminator.parameters(), max_grad_norm)
     optimizer.step()
+    if clip_weights > 0:
+        with torch.no_grad():
+            for weight in discriminator.parameters():
+                weight.clamp_(-clip_weights, clip_weights)
     return DStep(loss=total.item(), d_real=loss.score(logits_real).mean().item(),
                  d_fake=loss.score(logits_fake).mean().item(), penalty=extra.item())
 
 
 def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
            z: torch.Tensor, *, labels: torch.Tensor | None = None,
-           loss: GANLoss | str = GANLoss.NON_SATURATING) -> GStep:
-    """One generator update through a frozen discriminator; D's weights and gradients are untouched."""
+           loss: GANLoss | str = GANLoss.NON_SATURATING, max_grad_norm: float | None = None) -> GStep:
+    """One generator update through a frozen discriminator; D's weights and gradients are untouched.
+
+    ``max_grad_norm``: clip G's gradient norm to it before the update (``None``: no clipping)."""
     loss = GANLoss(loss)
     discriminator.requires_grad_(False)  # no gradients into D's weights: faster, and D stays as it is
     try:
@@ -191,30 +203,12 @@ def g_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.opti
         total = loss.g_loss(logits_fake)
         optimizer.zero_grad(set_to_none=True)
         total.backward()
+        if max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(generator.parameters(), max_grad_norm)
         optimizer.step()
     finally:
         discriminator.requires_grad_(True)
     return GStep(loss=total.item(), d_fake=loss.score(logits_fake).mean().item())
-
-
-@torch.no_grad()
-def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
-    """theta_avg <- decay * theta_avg + (1 - decay) * theta for every weight; buffers (batch-norm
-    statistics) are copied. The averaged generator paints more steadily than the last step's
-    (Yazici et al., 2019); lesson 03 trains DCGAN with it."""
-    for mean, weight in zip(average.parameters(), model.parameters()):
-        mean.lerp_(weight, 1.0 - decay)
-    for mine, theirs in zip(average.buffers(), model.buffers()):
-        mine.copy_(theirs)
-
-
-def set_learning_rates(optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, step: int) -> None:
-    """Put the decayed learning rates for ``step`` into both optimizers (stateless: resumes exactly)."""
-    factor = config.lr_factor(step)
-    for name, optimizer in optimizers.items():
-        base = config.lr_g if name == "generator" else config.lr_d
-        for group in optimizer.param_groups:
-            group["lr"] = base * factor
 
 
 def _mean(results: list[DStep]) -> DStep:
@@ -227,8 +221,15 @@ def _mean(results: list[DStep]) -> DStep:
 def make_optimizers(generator: nn.Module, discriminator: nn.Module,
                     config: TrainConfig) -> dict[str, torch.optim.Optimizer]:
     """Adam for each player, with the config's learning rates and betas."""
-    return {"generator": torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas),
-            "discriminator": torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas)}
+    return {"generator": torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas),
+            "discriminator": torch.optim.Adam(discriminator.parameters(), lr=config.d_lr, betas=config.betas)}
+
+
+def set_learning_rates(optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, step: int) -> None:
+    """Put the scheduled learning rates for ``step`` into both optimizers (stateless: resumes exactly)."""
+    for name, optimizer in optimizers.items():
+        peak = config.lr if name == "generator" else config.d_lr
+        set_lr(optimizer, scheduled_lr(peak, config.schedule, step, config.steps, lr_end=config.lr_end))
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -263,41 +264,7 @@ def _split(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
                         got=f"<a {type(batch).__name__}>")
 
 
-# --- history and snapshots ------------------------------------------------------------------
-
-@dataclass
-class History:
-    """Per generator step: the losses and mean discriminator outputs (D averaged over n_critic).
-
-    ``d_real`` and ``d_fake`` are probabilities, except in the Wasserstein game, where they are
-    the critic's mean raw scores; their difference is then the critic's Wasserstein estimate.
-    """
-
-    step: list[int] = field(default_factory=list)
-    d_loss: list[float] = field(default_factory=list)
-    g_loss: list[float] = field(default_factory=list)
-    d_real: list[float] = field(default_factory=list)   # mean D(x_real)
-    d_fake: list[float] = field(default_factory=list)   # mean D(G(z)) in the D step
-    penalty: list[float] = field(default_factory=list)
-
-    def append(self, step: int, d: DStep, g: GStep) -> None:
-        self.step.append(step)
-        self.d_loss.append(d.loss)
-        self.g_loss.append(g.loss)
-        self.d_real.append(d.d_real)
-        self.d_fake.append(d.d_fake)
-        self.penalty.append(d.penalty)
-
-    def __len__(self) -> int:
-        return len(self.step)
-
-    def as_dict(self) -> dict[str, list]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, list]) -> "History":
-        return cls(**{k: list(v) for k, v in values.items()})
-
+# --- snapshots -----------------------------------------------------------------------------
 
 @dataclass
 class Snapshot:
@@ -314,30 +281,6 @@ SnapshotFn = Callable[[nn.Module, nn.Module, torch.Tensor], Mapping[str, Any]]
 def default_snapshot(generator: nn.Module, discriminator: nn.Module, z: torch.Tensor) -> dict[str, Any]:
     """Just the samples ``G(z)``."""
     return {"x_fake": generator(z)}
-
-
-def _device_of(module: nn.Module, device: torch.device | str | None) -> torch.device:
-    """``device``, or where the module's weights live (a painter without weights, such as a
-    Memoriser: its buffers; none at all: the CPU)."""
-    if device is None:
-        held = next(itertools.chain(module.parameters(), module.buffers()), None)
-        device = held.device if held is not None else "cpu"
-    return torch.device(device)
-
-
-def sample_generator(generator: nn.Module, n: int, *, labels: torch.Tensor | None = None,
-                     seed: int | None = None, device: torch.device | str | None = None) -> torch.Tensor:
-    """``n`` samples G(z) in eval mode without gradients (a private generator when ``seed`` is given)."""
-    device = _device_of(generator, device)
-    rng = torch.Generator().manual_seed(seed) if seed is not None else None
-    z = torch.randn(n, generator.latent_dim, generator=rng).to(device)  # (n, latent_dim)
-    was_training = generator.training
-    generator.eval()
-    try:
-        with torch.no_grad():
-            return _call(generator, z, labels).cpu()
-    finally:
-        generator.train(was_training)
 
 
 def _snapshot(step: int, generator: nn.Module, discriminator: nn.Module, z: torch.Tensor,
@@ -358,26 +301,28 @@ def _snapshot(step: int, generator: nn.Module, discriminator: nn.Module, z: torc
 
 # --- the loop -------------------------------------------------------------------------------
 
-@dataclass
-class TrainResult:
-    """What :func:`train_gan` returns; the models are the ones passed in, trained in place."""
-
-    generator: nn.Module
-    discriminator: nn.Module
-    history: History
-    snapshots: list[Snapshot]
-    step: int                     # steps done, resumed ones included
-    seconds: float                # wall time of this call
-    optimizers: dict[str, torch.optim.Optimizer]
-    generator_ema: nn.Module | None = None  # the moving average of G's weights (config.ema > 0)
-
-    @property
-    def painter(self) -> nn.Module:
-        """The generator to paint with: the moving average if there is one, else G itself."""
-        return self.generator_ema if self.generator_ema is not None else self.generator
+_RESUME_MAY_CHANGE = ("steps", "snapshot_steps", "checkpoint_every")
 
 
-_RESUME_MAY_CHANGE = {"steps", "snapshot_steps", "checkpoint_every"}
+def painter_of(result: TrainResult) -> nn.Module:
+    """The generator to paint with: the moving average of G's weights if the run kept one, else G."""
+    return result.models.get("generator_ema", result.models["generator"])
+
+
+def generator_name(generator: nn.Module) -> str:
+    """The generator's name in :data:`artlab.registry.PAINTERS` (its class name if not registered)."""
+    from artlab.registry import PAINTERS
+
+    config = getattr(generator, "config", None)
+    try:
+        return PAINTERS.name_of(config)
+    except ArgumentError:
+        return type(generator).__name__
+
+
+def snapshots_of(extra: Mapping[str, Any]) -> list[Snapshot]:
+    """The snapshots a GAN checkpoint's ``extra`` holds."""
+    return [Snapshot(s["step"], s["x_fake"], dict(s["extra"])) for s in extra.get("snapshots", [])]
 
 
 def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[int], Any] | Iterable,
@@ -387,7 +332,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
               desc: str = "training GAN", extra: Mapping[str, Any] | None = None) -> TrainResult:
     """Train ``generator`` against ``discriminator`` on ``data`` for ``config.steps`` generator steps.
 
-    ``checkpoint``: a file to save to (every ``config.checkpoint_every`` steps and at the end).
+    ``checkpoint``: a file to save to (every ``config.checkpoint_every`` steps and at the end), in
+    the one layout of :mod:`artlab.checkpoint` (kind ``"painter"``).
     ``stop_at``: stop after this step (and save), as if interrupted; the learning-rate schedule
     still runs over ``config.steps``, so resuming later gives the uninterrupted run.
     ``resume_from``: a checkpoint of an earlier run with the same config; training continues
@@ -396,130 +342,128 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Callable[[in
     Exactness holds for samplers (``data(batch_size)`` drawing from the global generators); an
     iterable such as a ``DataLoader`` starts a new pass on resume (repeatable, but not the
     batches the uninterrupted run would have seen mid-pass).
-    ``extra``: more values to keep in the checkpoint (a seed, the data's name); the checkpoint
-    also keeps the models' types and configs and the wall seconds of training so far.
-    Seed first (``artlab.set_seed``) for a repeatable run.
+    ``extra``: more values to keep in the checkpoint (a seed, the data's name).
+    Seed first (``artlab.set_seed``, or ``config.seed``) for a repeatable run.
+    Under ``torchrun`` (:mod:`artlab.distributed`, appendix 11) ``config.batch_size`` is the global
+    batch: every process draws it and trains on its share through DDP, so the run is the one a
+    single process trains (up to rounding; batch statistics stay per process on the CPU), rank 0
+    saves, and a checkpoint resumes on any number of processes.
+
+    Returns a :class:`~artlab.training.TrainResult` whose ``models`` are ``generator``,
+    ``discriminator`` and (``config.ema > 0``) ``generator_ema``; :func:`painter_of` picks the one
+    to paint with.
     """
     if not hasattr(generator, "latent_dim"):
         raise ArgumentError("train_gan(generator)", expected="a module with a latent_dim attribute",
                             got=f"<a {type(generator).__name__}>", hint="Set generator.latent_dim = size of z.")
-    device = _device_of(generator, device)
+    here = distributed.init()  # under torchrun: this process's place in the group; else one process
+    distributed.check_batch(config.batch_size, here, "TrainConfig")
+    if config.seed is not None:
+        set_seed(config.seed)
+    device = device_of(generator, device) if here.device is None else here.device
     generator.to(device).train()
     discriminator.to(device).train()
     optimizers = make_optimizers(generator, discriminator, config)
-    generator_ema = copy.deepcopy(generator).requires_grad_(False) if config.ema > 0 else None
+    modules = {"generator": generator, "discriminator": discriminator}
+    if config.ema > 0:
+        modules["generator_ema"] = copy.deepcopy(generator).requires_grad_(False)
     history, snapshots, start, seconds_before = History(), [], 0, 0.0
     if resume_from is not None:
-        start, history, snapshots, seconds_before = _resume(resume_from, generator, discriminator, optimizers, config,
-                                                            generator_ema)
-    painter = generator_ema if generator_ema is not None else generator  # what snapshots show
+        resumed = resume_run(resume_from, train_config=config, modules=modules, optimizers=optimizers,
+                             may_change=_RESUME_MAY_CHANGE)
+        start, history, seconds_before = resumed.step, resumed.history, resumed.seconds
+        snapshots = snapshots_of(resumed.checkpoint.extra)
+    # Several processes: G and D train through DDP wrappers; every process draws the same global batches
+    g_train, d_train = distributed.wrap(generator, here), distributed.wrap(discriminator, here)
+    seed = distributed.sync_rng(here)
+    painter = modules.get("generator_ema", generator)  # what snapshots show
     snapshot_fn = snapshot_fn or default_snapshot
     z_snapshot = torch.randn(config.snapshot_samples, generator.latent_dim,
                              generator=torch.Generator().manual_seed(config.snapshot_seed)).to(device)
     loss, penalty = GANLoss(config.loss), Penalty(config.penalty)
     stream = batches(data, config.batch_size)
+    budget = Budget(config.steps, seconds_before=seconds_before)
 
     def save(step: int) -> None:
         if checkpoint is not None:
-            _save(checkpoint, step, generator, discriminator, optimizers, config, history, snapshots,
-                  {**(extra or {}), "seconds": seconds_before + time.perf_counter() - began}, generator_ema)
+            _save(checkpoint, step, modules, optimizers, config, history, snapshots, budget.seconds,
+                  finished=step >= config.steps, extra=extra)
 
-    began = time.perf_counter()
     if start == 0 and 0 in config.snapshot_steps:
         snapshots.append(_snapshot(0, painter, discriminator, z_snapshot, snapshot_fn))
     end = config.steps if stop_at is None else min(max(int(stop_at), start), config.steps)
-    bar = progress(total=config.steps, initial=start, desc=desc)
-    report_every = max(1, config.steps // 50)
-    try:
+    with cpu_threads(config.threads), Progress(config.steps, initial=start, desc=desc) as bar:
         for step in range(start + 1, end + 1):
             set_learning_rates(optimizers, config, step - 1)
             d_results = []
             for critic in range(config.n_critic):
-                x_real, labels = next(stream)
+                x_real, labels = next(stream)  # the global batch (the same on every process)
                 x_real = x_real.to(device)
                 labels = labels.to(device) if labels is not None else None
-                z = torch.randn(x_real.shape[0], generator.latent_dim, device=device)  # (B, latent_dim)
+                batch = x_real.shape[0]
+                z = torch.randn(batch, generator.latent_dim, device=device)  # (B, latent_dim)
                 weight = config.penalty_weight_at((step - 1) * config.n_critic + critic)
-                d_results.append(d_step(generator, discriminator, optimizers["discriminator"], x_real, z,
-                                        labels=labels, loss=loss, penalty=penalty, penalty_weight=weight))
-                _check_finite("discriminator loss", d_results[-1].loss, step, history)
+                eps = None
+                if here.size > 1:  # this process's rows; GP's eps drawn for the whole batch, as one process would
+                    if penalty is Penalty.GP and weight > 0:
+                        eps = torch.rand(batch, device=device, dtype=x_real.dtype)  # (B,)
+                    x_real, labels, z, eps = distributed.shard((x_real, labels, z, eps), here)
+                    distributed.set_share(d_train, x_real.shape[0] / batch)
+                with distributed.local_randomness(seed, step, critic, here):  # G itself: no gradient, no all-reduce
+                    result = d_step(generator, d_train, optimizers["discriminator"], x_real, z, labels=labels,
+                                    loss=loss, penalty=penalty, penalty_weight=weight,
+                                    max_grad_norm=config.max_grad_norm, clip_weights=config.clip_weights, eps=eps)
+                d_results.append(distributed.average_fields(result, x_real.shape[0] / batch, here))
+                check_finite("discriminator loss", d_results[-1].loss, step, _last(history))
             d = _mean(d_results)
             # G's step reuses the labels of the last real batch: a conditional G paints the data's classes.
-            z = torch.randn(x_real.shape[0], generator.latent_dim, device=device)  # (B, latent_dim): one per label
-            g = g_step(generator, discriminator, optimizers["generator"], z, labels=labels, loss=loss)
-            _check_finite("generator loss", g.loss, step, history)
-            if generator_ema is not None:
-                ema_update(generator_ema, generator, config.ema)
-            history.append(step, d, g)
+            z = distributed.shard(torch.randn(batch, generator.latent_dim, device=device), here)  # one per label
+            distributed.set_share(g_train, z.shape[0] / batch)
+            with distributed.local_randomness(seed, step, config.n_critic, here):  # D itself: g_step freezes it
+                g = g_step(g_train, discriminator, optimizers["generator"], z, labels=labels, loss=loss,
+                           max_grad_norm=config.max_grad_norm)
+            g = distributed.average_fields(g, z.shape[0] / batch, here)
+            check_finite("generator loss", g.loss, step, _last(history))
+            if "generator_ema" in modules:
+                ema_update(modules["generator_ema"], generator, config.ema)
+            history.append(step=step, d_loss=d.loss, g_loss=g.loss, d_real=d.d_real, d_fake=d.d_fake,
+                           penalty=d.penalty)
             if step in config.snapshot_steps:
                 snapshots.append(_snapshot(step, painter, discriminator, z_snapshot, snapshot_fn))
             if config.checkpoint_every and step % config.checkpoint_every == 0 and step < config.steps:
                 save(step)
-            bar.update(1)
-            if step % report_every == 0:
-                bar.set_postfix(d_loss=f"{d.loss:.3f}", g_loss=f"{g.loss:.3f}", D_real=f"{d.d_real:.2f}",
-                                D_fake=f"{d.d_fake:.2f}", refresh=False)
-    finally:
-        bar.close()
+            bar.update(step, d_loss=d.loss, g_loss=g.loss, D_real=f"{d.d_real:.2f}", D_fake=f"{d.d_fake:.2f}")
     done = max(start, end)
     save(done)
-    return TrainResult(generator, discriminator, history, snapshots, done, time.perf_counter() - began, optimizers,
-                       generator_ema)
+    return TrainResult(steps=done, seconds=budget.seconds, history=history,
+                       checkpoint=Path(checkpoint) if checkpoint is not None else None, models=modules,
+                       optimizers=optimizers, snapshots=snapshots)
 
 
-def _check_finite(what: str, value: float, step: int, history: History) -> None:
-    if math.isfinite(value):
-        return
-    if len(history):
-        last = (f"the last finite values, at step {history.step[-1]}, were d_loss={history.d_loss[-1]:.4g}, "
-                f"g_loss={history.g_loss[-1]:.4g}, D(x_real)={history.d_real[-1]:.3f}, D(G(z))={history.d_fake[-1]:.3f}.")
-    else:
-        last = "it was the first step, so no loss was finite yet."
-    raise TrainingError(
-        f"{what} at step {step}", expected="a finite number", got=value,
-        hint=f"Training diverged; {last} Lower the learning rates, check the data for NaNs, "
-             "or resume from an earlier checkpoint.")
+def _last(history: History) -> dict[str, Any] | None:
+    """The last record, named as the learner reads it, for the finite-loss guard."""
+    last = history.last()
+    if last is None:
+        return None
+    return {"step": last["step"], "d_loss": last["d_loss"], "g_loss": last["g_loss"], "D(x_real)": last["d_real"],
+            "D(G(z))": last["d_fake"]}
 
 
-def _save(path: str | Path, step: int, generator: nn.Module, discriminator: nn.Module,
+def _save(path: str | Path, step: int, modules: Mapping[str, nn.Module],
           optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig, history: History,
-          snapshots: list[Snapshot], more: Mapping[str, Any], generator_ema: nn.Module | None = None) -> Path:
-    extra: dict[str, Any] = {
-        **more,
-        "history": history.as_dict(),
+          snapshots: list[Snapshot], seconds: float, *, finished: bool,
+          extra: Mapping[str, Any] | None = None) -> Path:
+    generator, discriminator = modules["generator"], modules["discriminator"]
+    model_config = getattr(generator, "config", None)
+    d_config = getattr(discriminator, "config", None)
+    more: dict[str, Any] = {
+        **(extra or {}),
+        "paints_with": "generator_ema" if "generator_ema" in modules else "generator",
+        "discriminator": {"model": type(discriminator).__name__,
+                          "config": dataclasses.asdict(d_config) if dataclasses.is_dataclass(d_config) else {}},
         "snapshots": [{"step": s.step, "x_fake": s.x_fake, "extra": s.extra} for s in snapshots],
     }
-    for name, module in (("generator", generator), ("discriminator", discriminator)):
-        model_config = getattr(module, "config", None)
-        if dataclasses.is_dataclass(model_config) and not isinstance(model_config, type):
-            extra[f"{name}_config"] = dataclasses.asdict(model_config)
-            extra[f"{name}_type"] = type(module).__name__  # artlab.gan.models.build_generator rebuilds it
-    modules = {"generator": generator, "discriminator": discriminator}
-    if generator_ema is not None:
-        modules["generator_ema"] = generator_ema
-    return save_checkpoint(path, modules=modules, optimizers=optimizers, step=step, config=config, extra=extra)
-
-
-def _resume(path: str | Path, generator: nn.Module, discriminator: nn.Module,
-            optimizers: Mapping[str, torch.optim.Optimizer], config: TrainConfig,
-            generator_ema: nn.Module | None = None) -> tuple[int, History, list[Snapshot], float]:
-    saved = load_checkpoint(path)
-    now = dataclasses.asdict(config)
-    changed = sorted(k for k in now if k not in _RESUME_MAY_CHANGE and _plain(saved.config.get(k)) != _plain(now[k]))
-    if changed:
-        raise CheckpointError(
-            f"resuming from {path}", expected="the TrainConfig the checkpoint was saved with (only steps, "
-            "snapshot_steps and checkpoint_every may change)",
-            got=f"<changed: {', '.join(f'{k} {saved.config.get(k)!r} -> {now[k]!r}' for k in changed)}>",
-            hint="Rebuild the config from the checkpoint: TrainConfig(**checkpoint.config), then replace steps.")
-    modules = {"generator": generator, "discriminator": discriminator}
-    if generator_ema is not None:
-        modules["generator_ema"] = generator_ema
-    step = saved.restore(modules=modules, optimizers=optimizers)
-    history = History.from_dict(saved.extra.get("history", {}))
-    snapshots = [Snapshot(s["step"], s["x_fake"], dict(s["extra"])) for s in saved.extra.get("snapshots", [])]
-    return step, history, snapshots, float(saved.extra.get("seconds", 0.0))
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, (tuple, list)) else value
+    return save_run(path, kind="painter", model=generator_name(generator),
+                    model_config=model_config if dataclasses.is_dataclass(model_config) else None,
+                    train_config=config, modules=modules, step=step, history=history, optimizers=optimizers,
+                    seconds=seconds, finished=finished, extra=more)

@@ -23,7 +23,8 @@ from typing import Sequence
 import numpy as np
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody, to_stream
+from artlab.music.melody import REST, Melody
+from artlab.music.streams import to_stream
 
 __all__ = ["MAJOR_FIGURES", "MINOR_FIGURES", "triad", "bar_chords", "chord_lines", "arrangement_score",
            "write_arrangement_midi", "synthesize_arrangement"]
@@ -96,7 +97,7 @@ def chord_lines(melody: Melody, chords: Sequence[str]) -> list[Melody]:
 def arrangement_score(melody: Melody, chords: Sequence[str], *, title: str | None = None):
     """A music21 ``Score``: the melody on top, block chords (labelled with their figures) below."""
     from music21 import chord as m21chord
-    from music21 import clef, expressions, metadata, note, stream
+    from music21 import clef, metadata, note, stream
 
     roots, thirds, fifths = chord_lines(melody, chords)
     lower = to_stream(roots)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody
+from artlab.music.melody import REST, Melody
 
 __all__ = ["SAMPLE_RATE", "midi_to_hz", "note_wave", "synthesize", "to_audio", "write_wav"]
 
@@ -59,7 +59,7 @@ def synthesize(melody: Melody, *, tempo: float = 100, sample_rate: int = SAMPLE_
     last note's release, in samples.
     """
     if not isinstance(melody, Melody):
-        raise ArgumentError("synthesize(melody)", expected="an artlab.music.encoding.Melody", got=type(melody).__name__)
+        raise ArgumentError("synthesize(melody)", expected="an artlab.music.melody.Melody", got=type(melody).__name__)
     if not tempo or tempo <= 0:
         raise ArgumentError("synthesize(tempo)", expected="quarter notes per minute > 0", got=tempo)
     if not 0 < volume <= 1:

@@ -15,12 +15,14 @@ that many tokens.
 
 **Describing melodies** (generated ones next to real ones): the pitch-class histogram
 and its distance to the corpus's (total variation: half the L1 distance, 0 identical,
-1 disjoint), the share of notes in key (see :func:`artlab.music.encoding.key_scale`), the
+1 disjoint), the share of notes in key (see :func:`artlab.music.melody.key_scale`), the
 pitch range in semitones, notes per bar, repetition (the share of 4-note patterns that
 already occurred earlier in the same melody), and the **copying check**:
 :class:`CopyIndex` finds the longest stretch a melody shares verbatim (same pitches, same
 durations) with any training melody, in notes and in bars. A model that reproduces
-training tunes has memorised them; a creative one borrows phrases of a bar or two.
+training tunes has memorised them; a creative one borrows phrases of a bar or two. A
+melody **copies** when that stretch is :data:`COPY_BARS` bars or more (:func:`copy_share`),
+the same four bars that make two tunes one group of the grouped split (lesson 06).
 """
 from __future__ import annotations
 
@@ -32,13 +34,19 @@ import torch
 import torch.nn.functional as F
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody, Vocabulary, key_scale
+from artlab.music.melody import REST, Melody, key_scale
+from artlab.music.tokens import Vocabulary
+from artlab.music.windows import WindowHashes
 
 __all__ = [
     "NLLReport", "sequence_nll", "evaluate_nll", "report_from_token_nll", "perplexity",
     "pitch_class_histogram", "histogram_distance", "in_key_share", "pitch_range", "notes_per_bar",
-    "repetition", "sounding_pitches", "CopyIndex", "describe", "compare_to_corpus",
+    "repetition", "sounding_pitches", "CopyIndex", "COPY_BARS", "copy_share", "describe", "compare_to_corpus",
 ]
+
+COPY_BARS = 4
+"""A melody that shares this many bars or more verbatim with a training melody copies it: the
+rule that puts two tunes in one group of the split, so no test tune copies a training tune."""
 
 
 @dataclass(frozen=True)
@@ -183,42 +191,35 @@ class CopyIndex:
 
     Events are compared exactly (pitch and duration), so build the index from melodies in
     the same keys as the ones you check (lesson 07: both normalised to C major / A minor).
+    Windows of the references are hashed once per length (:mod:`artlab.music.windows`).
     """
-
-    _BASE = np.uint64(1_000_003)
 
     def __init__(self, melodies: Sequence[Melody]) -> None:
         if len(melodies) == 0:
             raise ArgumentError("CopyIndex(melodies)", expected="at least one reference melody", got="<none>")
-        codes = []
-        for i, m in enumerate(melodies):
-            codes.extend(self._codes(m))
-            codes.append(-(i + 1))  # a separator no window can match across
-        self.codes = np.asarray(codes, dtype=np.int64)
-        self._windows = _Windows(self.codes)
+        self._windows = WindowHashes([self._codes(m) for m in melodies], pad=0)
         self._sorted: dict[int, np.ndarray] = {}
 
     @staticmethod
-    def _codes(melody: Melody) -> list[int]:
-        return [(p + 2) * 100_000 + int(d * 960) for p, d in melody.events]
+    def _codes(melody: Melody) -> np.ndarray:
+        """One whole number >= 1 per event, equal for equal (pitch, duration)."""
+        return np.asarray([(p + 2) * 100_000 + int(d * 960) for p, d in melody.events], dtype=np.int64)
 
     def _reference(self, length: int) -> np.ndarray:
         """Sorted hashes of every reference window of ``length`` events."""
         while self._windows.length < length:
-            self._windows.grow()
-            h, ok = self._windows.current()
-            self._sorted[self._windows.length] = np.unique(h[ok])
+            h = self._windows.grow()
+            self._sorted[self._windows.length] = np.unique(h[self._windows.complete])
         return self._sorted[length]
 
     def longest_copy(self, melody: Melody) -> tuple[int, float]:
         """``(events, bars)``: the longest verbatim match, in events and in bars of ``melody``."""
-        codes = np.asarray(self._codes(melody), dtype=np.int64)
+        codes = self._codes(melody)
         durations = np.asarray([float(d) for d in melody.durations])
-        query = _Windows(codes)
+        query = WindowHashes([codes], pad=0)
         best_events, best_bars = 0, 0.0
         while query.length < len(codes):
-            query.grow()
-            h, _ = query.current()
+            h = query.grow()[query.length - 1:]        # the windows starting at 0..n-length
             ref = self._reference(query.length)
             if len(ref) == 0:
                 break
@@ -232,32 +233,14 @@ class CopyIndex:
         return best_events, best_bars
 
 
-class _Windows:
-    """Polynomial hashes of every window of a code array, grown one event at a time."""
-
-    def __init__(self, codes: np.ndarray) -> None:
-        self.codes = codes
-        self.values = codes.astype(np.uint64)
-        self.length = 0
-        self.hash = np.zeros(len(codes), dtype=np.uint64)
-        self.bad = np.zeros(len(codes), dtype=bool)  # window runs over a separator or the end
-
-    def grow(self) -> None:
-        k = self.length
-        n = len(self.codes)
-        shifted = np.zeros(n, dtype=np.uint64)
-        shifted[: n - k] = self.values[k:]
-        negative = np.ones(n, dtype=bool)
-        negative[: n - k] = self.codes[k:] < 0
-        with np.errstate(over="ignore"):
-            self.hash = self.hash * CopyIndex._BASE + shifted
-        self.bad |= negative
-        self.length += 1
-
-    def current(self) -> tuple[np.ndarray, np.ndarray]:
-        """Hashes of the windows that start at 0..n-length, and which of them are usable."""
-        n = len(self.codes) - self.length + 1
-        return self.hash[:n], ~self.bad[:n]
+def copy_share(copied_bars: Sequence[float]) -> float:
+    """Share of melodies whose longest verbatim stretch (in bars, from :meth:`CopyIndex.longest_copy`)
+    is :data:`COPY_BARS` or more: the share that copies a training melody."""
+    bars = np.asarray(copied_bars, dtype=float)
+    if bars.ndim != 1 or len(bars) == 0:
+        raise ArgumentError("copy_share(copied_bars)", expected="one number of bars per melody, at least one",
+                            got=bars.shape)
+    return float(np.mean(bars >= COPY_BARS))
 
 
 def describe(melody: Melody) -> dict[str, float]:

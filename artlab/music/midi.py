@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody, to_stream
+from artlab.errors import ArgumentError, real_number
+from artlab.music.melody import REST, Melody
+from artlab.music.streams import to_stream
 
 __all__ = ["write_midi", "read_midi", "DEFAULT_TEMPO"]
 
@@ -27,9 +28,8 @@ def write_midi(melody: Melody, path: str | os.PathLike, *, tempo: float = DEFAUL
     from music21 import tempo as m21tempo
 
     if not isinstance(melody, Melody):
-        raise ArgumentError("write_midi(melody)", expected="an artlab.music.encoding.Melody", got=type(melody).__name__)
-    if not tempo or tempo <= 0:
-        raise ArgumentError("write_midi(tempo)", expected="quarter notes per minute > 0", got=tempo)
+        raise ArgumentError("write_midi(melody)", expected="an artlab.music.melody.Melody", got=type(melody).__name__)
+    real_number(tempo, "write_midi(tempo)", low=0.0, low_open=True, hint="Quarter notes per minute, such as 100.")
     if len(melody) == 0:
         raise ArgumentError("write_midi(melody)", expected="a melody with at least one note", got=melody)
     path = Path(path)
@@ -52,6 +52,6 @@ def read_midi(path: str | os.PathLike, *, key: str | None = "written", part: int
     ``key="written"`` takes the key from the file's key signature when it states the mode,
     and otherwise music21's analysis.
     """
-    from artlab.music.corpus import load_melody
+    from artlab.music.files import load_melody
 
     return load_melody(path, part=part, chords=chords, key=key)

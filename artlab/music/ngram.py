@@ -2,9 +2,9 @@
 
 Lesson 07 (``notebooks/07_composing_with_lstm.ipynb``) measures the LSTM against them. A
 neural composer is only worth its training time if it predicts held-out music better
-than counting does, and counting is strong when it may look far back: on melodies the
-best n-gram orders are 16 to 20 events (32 to 40 tokens here), so :func:`fit_best_kneser_ney`
-tries every order up to 64 and keeps the one with the lowest validation NLL.
+than counting does, and counting is strong when it may look far back, so
+:func:`fit_best_kneser_ney` tries every order up to 64 and keeps the one with the lowest
+validation NLL (``docs/benchmarks.md`` gives the orders it finds).
 
 **Add-alpha bigram** (:func:`bigram_nll`, the exercise's answer)::
 
@@ -18,16 +18,26 @@ tries every order up to 64 and keeps the one with the lowest validation NLL.
 
 where N_k(h .) counts the words seen exactly k times (3 or more for N3+) after h, and the
 discounts come from the count-of-counts n_k: Y = n1 / (n1 + 2 n2), D1 = 1 - 2Y n2/n1,
-D2 = 2 - 3Y n3/n2, D3 = 3 - 4Y n4/n3. At the highest order ``c`` is the raw count; at
-lower orders it is the *continuation count* N1+(. h w), the number of different tokens
-seen before ``h w``, which is what makes Kneser-Ney good at backing off. The recursion
-ends in the uniform distribution 1/V, so no token ever gets probability 0. A context
-never seen in training (c(h) = 0) falls through to the next order.
+D2 = 2 - 3Y n3/n2, D3 = 3 - 4Y n4/n3. The recursion ends in the uniform distribution 1/V,
+so no token ever gets probability 0. A context never seen in training (c(h) = 0) falls
+through to the next order.
+
+**Continuation counts**, the idea that makes it Kneser-Ney. At the highest order ``c`` is
+the raw count c(h w). At every lower order it is the *continuation count*
+
+    N1+(. h w) = the number of different tokens seen right before ``h w``,
+
+because a lower order is only consulted for what the longer context could not say: the
+question it answers is "how likely is w in a context we know little about?", and a token
+seen after many different contexts is a better bet there than one seen often after a
+single context. The textbook example is "Francisco": frequent, but nearly always after
+"San". In the melody tokens, ``meter:2/4`` is such a token: common (one per 2/4 tune) but
+only ever after ``<bos>``, so its continuation count is 1. ``KneserNey(...,
+continuation=False)`` backs off to raw counts instead (discounting and back-off alone),
+the comparison lesson 07 measures.
 
 Contexts near the start of a melody are padded (the tokens before ``<bos>`` are a padding
-symbol). Counting is vectorised with 64-bit polynomial hashes of every window (a
-collision is astronomically unlikely and would only blur two counts), so all orders
-up to 64 are fitted on a few hundred thousand tokens in seconds.
+symbol). Counting is vectorised with the window hashes of :mod:`artlab.music.windows`.
 """
 from __future__ import annotations
 
@@ -36,11 +46,11 @@ from typing import Sequence
 
 import numpy as np
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
+from artlab.music.windows import WindowHashes
 
 __all__ = ["bigram_nll", "unigram_nll", "KneserNey", "fit_best_kneser_ney", "NGramResult"]
 
-_BASE = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier (the golden-ratio constant)
 
 
 def _check_sequences(sequences, what: str) -> list[np.ndarray]:
@@ -79,35 +89,6 @@ def bigram_nll(train: Sequence[Sequence[int]], test: Sequence[Sequence[int]], vo
 
 
 # --- Kneser-Ney ------------------------------------------------------------------------
-
-class _Windows:
-    """Hashes of the window of each length ending at each position, one order at a time."""
-
-    def __init__(self, sequences: list[np.ndarray], vocab_size: int) -> None:
-        self.tokens = np.concatenate(sequences)
-        lengths = np.array([len(s) for s in sequences])
-        firsts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-        self.index = np.arange(len(self.tokens))
-        self.depth = self.index - firsts        # how many tokens of its sequence precede a position
-        self.targets = self.depth > 0           # every token but <bos> is predicted
-        self.values = (self.tokens + 1).astype(np.uint64)
-        self.pad = np.uint64(vocab_size + 1)
-        self.order = 0
-        self.hash = np.zeros(len(self.tokens), dtype=np.uint64)
-        self.power = np.uint64(1)
-
-    def grow(self) -> np.ndarray:
-        """Extend every window one token to the left (padding before <bos>); return hashes."""
-        k = self.order  # the token k places back joins the window
-        back = self.index - k
-        inside = self.depth >= k
-        added = np.where(inside, self.values[np.where(inside, back, 0)], self.pad)
-        with np.errstate(over="ignore"):
-            self.hash = self.hash + added * self.power
-            self.power = self.power * _BASE
-        self.order += 1
-        return self.hash
-
 
 def _discounts(counts: np.ndarray) -> np.ndarray:
     """Modified Kneser-Ney discounts D1, D2, D3+ from the count-of-counts."""
@@ -184,17 +165,19 @@ class KneserNey:
     """Interpolated modified Kneser-Ney over token sequences (each ``<bos> ... <eos>``).
 
     ``KneserNey(order, vocab_size).fit(train)``, then ``.nll(sequences)`` gives the NLL in
-    nats of every target (every token after ``<bos>``), in order.
+    nats of every target (every token after ``<bos>``), in order. ``continuation=False``
+    uses raw counts at the lower orders too (discounted back-off without Kneser-Ney's
+    continuation counts).
     """
 
-    def __init__(self, order: int, vocab_size: int, *, discount_scale: float = 1.0) -> None:
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-            raise ArgumentError("KneserNey(order)", expected="a whole number >= 1", got=order)
-        if vocab_size < 2:
-            raise ArgumentError("KneserNey(vocab_size)", expected="at least 2", got=vocab_size)
+    def __init__(self, order: int, vocab_size: int, *, discount_scale: float = 1.0,
+                 continuation: bool = True) -> None:
+        whole_number(order, "KneserNey(order)")
+        whole_number(vocab_size, "KneserNey(vocab_size)", low=2)
         self.order = int(order)
         self.vocab_size = int(vocab_size)
         self.discount_scale = float(discount_scale)
+        self.continuation = bool(continuation)
         self._train: list[np.ndarray] | None = None
 
     def fit(self, sequences: Sequence[Sequence[int]]) -> "KneserNey":
@@ -211,11 +194,11 @@ class KneserNey:
             raise ArgumentError("KneserNey.nll", expected="a fitted model", got="<not fitted>", hint="Call .fit(train) first.")
         test = _check_sequences(sequences, "KneserNey.nll(sequences)")
         wanted = set(orders) if orders is not None else set(range(1, self.order + 1))
-        train_w, test_w = _Windows(self._train, self.vocab_size), _Windows(test, self.vocab_size)
+        train_w, test_w = _windows(self._train, self.vocab_size), _windows(test, self.vocab_size)
         train_prev, test_prev = np.zeros_like(train_w.hash), np.zeros_like(test_w.hash)  # context of order 1
         train_gram, test_gram = train_w.grow().copy(), test_w.grow().copy()
-        lower = np.full(int(test_w.targets.sum()), 1.0 / self.vocab_size)
-        t_mask, s_mask = train_w.targets, test_w.targets
+        t_mask, s_mask = train_w.depth > 0, test_w.depth > 0  # every token but <bos> is predicted
+        lower = np.full(int(s_mask.sum()), 1.0 / self.vocab_size)
         out = {}
         for n in range(1, self.order + 1):
             train_next, test_next = train_w.grow().copy(), test_w.grow().copy()
@@ -226,10 +209,15 @@ class KneserNey:
             g, c = test_gram[s_mask], test_ctx[s_mask]
             if n in wanted:
                 out[n] = -np.log(tables.probability(g, c, lower, continuation=False))
-            lower = tables.probability(g, c, lower, continuation=True)
+            lower = tables.probability(g, c, lower, continuation=self.continuation)
             train_prev, test_prev = train_gram, test_gram
             train_gram, test_gram = train_next, test_next
         return out
+
+
+def _windows(sequences: list[np.ndarray], vocab_size: int) -> WindowHashes:
+    """Window hashes of token sequences: token t hashes as t + 1, the padding before <bos> as V + 1."""
+    return WindowHashes([s + 1 for s in sequences], pad=vocab_size + 1)
 
 
 def fit_best_kneser_ney(train: Sequence[Sequence[int]], valid: Sequence[Sequence[int]], vocab_size: int, *,

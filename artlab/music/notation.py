@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from artlab.errors import ArgumentError, DataError
-from artlab.music.encoding import Melody, to_stream
+from artlab.music.melody import Melody
+from artlab.music.streams import to_stream
 
 __all__ = ["musicxml", "render_svg", "write_svg", "show"]
 

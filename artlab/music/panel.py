@@ -12,8 +12,11 @@ button, so code (and the tests) can press it.
 """
 from __future__ import annotations
 
+import io
+
 from artlab.errors import ArtlabError
-from artlab.music.encoding import Melody, Vocabulary
+from artlab.music.melody import Melody
+from artlab.music.tokens import Vocabulary
 from artlab.music.sample import compose, continue_motif
 
 __all__ = ["ComposePanel"]
@@ -28,7 +31,7 @@ class ComposePanel:
 
         self.model, self.vocab, self.tempo = model, vocab, tempo
         self.melody: Melody | None = None
-        self.notation = self.audio = None   # what the last press showed (an SVG and an Audio player)
+        self.notation = self.audio = self.roll = None  # what the last press showed: SVG, Audio, PNG Image
         self.message = ""                   # or why it could not compose
         self.temperature = w.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature")
         self.top_p = w.FloatSlider(value=top_p, min=0.5, max=1.0, step=0.01, description="top-p")
@@ -43,12 +46,12 @@ class ComposePanel:
 
     def compose(self) -> Melody | None:
         """Sample with the current settings and show the result; returns the melody (or None on a bad motif)."""
-        from IPython.display import display
+        from IPython.display import Image, display
+        from matplotlib.figure import Figure
 
         from artlab.music.audio import to_audio
         from artlab.music.notation import show
         from artlab.viz.pianoroll import plot_pianoroll
-        import matplotlib.pyplot as plt
 
         self.output.clear_output()
         with self.output:
@@ -62,9 +65,15 @@ class ComposePanel:
             self.notation, self.audio = show(melody), to_audio(melody, tempo=self.tempo)
             display(self.notation)
             display(self.audio)
-            ax = plot_pianoroll(melody, title=f"{melody.meter}, {melody.key}, {len(melody)} events")
-            plt.show()
-            plt.close(ax.figure)
+            # The piano roll is drawn on a figure of its own and shown as a PNG, without pyplot: a press
+            # can run while the kernel handles other widget messages, and the notebook's inline
+            # backend would show (and close) a half-drawn pyplot figure there instead.
+            figure = Figure(figsize=(max(6.0, min(16.0, float(melody.duration) / 4)), 2.8), layout="constrained")
+            plot_pianoroll(melody, ax=figure.subplots(), title=f"{melody.meter}, {melody.key}, {len(melody)} events")
+            png = io.BytesIO()
+            figure.savefig(png, format="png", dpi=100)
+            self.roll = Image(data=png.getvalue(), format="png")
+            display(self.roll)
         return melody
 
     def _sample(self) -> Melody:

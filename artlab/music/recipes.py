@@ -5,7 +5,7 @@ the training budget in full and in fast mode. ``benchmarks/music.py`` trains exa
 notebook's full-mode recipes, so the figures it prints are the notebook's.
 
 * :data:`FOLK`: an LSTM on the Essen folk songs, trained from scratch for at most three
-  minutes (1,500 steps of 32 melodies, about 170 s on one core of a laptop CPU).
+  minutes (1,500 steps of 32 melodies).
 * :data:`CHORALES`: the same LSTM on Bach's chorale melodies. There are only
   about 280 training chorales, too few to learn melody from scratch, so this recipe
   *fine-tunes* the folk model (``start_from="folk"``): it keeps what the folk songs
@@ -14,7 +14,7 @@ notebook's full-mode recipes, so the figures it prints are the notebook's.
 * :data:`FOLK_TRANSFORMER` (lesson 08): a small causal transformer on the same folk songs,
   with the same split and exactly :data:`FOLK`'s training budget (steps, wall-clock
   seconds, batch, learning rate, evaluations), so the two compare fairly; its shape was
-  tuned for that budget (see the recipe).
+  chosen on the validation songs for that budget (``docs/benchmarks.md`` lists the shapes tried).
 
 :func:`token_splits` gives a collection's train/valid/test melodies as token sequences,
 every tune normalised to C major or A minor (lesson 06 explains why).
@@ -22,18 +22,21 @@ every tune normalised to C major or A minor (lesson 06 explains why).
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
-import os
-from pathlib import Path
-
-from artlab.music.corpus import Corpus, load_corpus, normalise_key
-from artlab.music.encoding import Vocabulary, encode_melodies
-from artlab.music.models import LSTMConfig, build_composer, load_composer
-from artlab.music.train import TrainConfig, TrainResult, train_composer
+from artlab.music.composers import build_composer, composer_from
+from artlab.music.corpus import Corpus, load_corpus
+from artlab.music.lstm import LSTMConfig
+from artlab.music.melody import normalise_key
+from artlab.music.tokens import Vocabulary, encode_melodies
+from artlab.music.train import TrainConfig, train_composer
 from artlab.music.transformer import TransformerConfig
+from artlab.registry import COMPOSERS
 from artlab.runtime import is_fast
+from artlab.training import History, TrainResult, finished_run
 
 __all__ = ["Recipe", "FOLK", "CHORALES", "FOLK_TRANSFORMER", "token_splits", "train_or_load"]
 
@@ -81,9 +84,6 @@ CHORALES = Recipe(
 FOLK_TRANSFORMER = Recipe(
     name="folk transformer",
     collections=FOLK.collections,
-    # chosen on the validation songs by a few runs of the same budget (2026-11-25, 2-core machine
-    # shared with other work): 2 layers beat 4 layers (more steps in the time) and 3 narrower ones;
-    # learning rates 3e-3 and 5e-3 tied, 1e-3 was far behind
     model=TransformerConfig(vocab_size=1, d_model=128, num_heads=4, num_layers=2, d_ff=512, dropout=0.0,
                             context=512, bar_position=True),
     full=FOLK.full,
@@ -110,31 +110,25 @@ def train_or_load(recipe: Recipe, data: dict, vocab: Vocabulary, checkpoint: str
                   start=None, desc: str | None = None):
     """``(model, result, loaded)``: the composer ``recipe`` trains, from ``checkpoint`` if it holds one.
 
-    A checkpoint is reused only if it was written by the same recipe under the same
-    budget: the same model config, the same training config (so a fast-mode checkpoint
-    is never taken for a full-mode one) and the same vocabulary. Otherwise the model is
-    trained with :func:`artlab.music.train.train_composer` on ``data["train"]`` /
-    ``data["valid"]`` (starting from the weights of ``start`` if given) and the checkpoint
-    written. Lesson 08 uses it to reuse lesson 07's LSTM. When loaded, ``result`` is
-    rebuilt from the checkpoint's history, which ends at the best step.
+    A checkpoint is reused only if it holds this very run, finished
+    (:func:`artlab.training.finished_run`): the same model config, the same training config (so a
+    fast-mode checkpoint is never taken for a full-mode one) and the same vocabulary. Otherwise the
+    model is trained with :func:`artlab.music.train.train_composer` on ``data["train"]`` /
+    ``data["valid"]`` (starting from the weights of ``start`` if given) and the checkpoint written.
+    Lesson 08 uses it to reuse lesson 07's LSTM. When loaded, ``result`` is rebuilt from the
+    checkpoint.
     """
     path = Path(checkpoint)
     config, train_config = recipe.model_config(vocab), recipe.train_config()
-    if path.is_file():
-        try:
-            model, saved_vocab, saved = load_composer(path)
-        except Exception:  # unreadable or from another version: train again
-            saved = None
-        if (saved is not None and saved.config_type == type(config).__name__
-                and saved.config == dataclasses.asdict(config)
-                and saved.extra.get("train_config") == dataclasses.asdict(train_config)
-                and saved_vocab.to_dict() == vocab.to_dict() and saved.extra.get("history")):
-            history = saved.extra["history"]
-            best = min(history, key=lambda h: h["valid_nll"])
-            result = TrainResult(steps=history[-1]["step"], seconds=history[-1]["seconds"], best_step=best["step"],
-                                 best_valid_nll=best["valid_nll"], stopped="loaded from the checkpoint",
-                                 history=history, checkpoint=path)
-            return model, result, True
+    saved = finished_run(path, kind="composer", model=COMPOSERS.name_of(config), model_config=config,
+                         train_config=train_config, identity={"vocab": vocab.to_dict()}, ignore=("threads",))
+    if saved is not None:
+        model, _ = composer_from(saved)
+        extra = saved.extra
+        result = TrainResult(steps=saved.step, seconds=float(extra["seconds"]), history=History.from_dict(extra["history"]),
+                             stopped=f"{extra['stopped']} (loaded from the checkpoint)", best_step=extra["best_step"],
+                             best_value=extra["best_value"], checkpoint=path, models={"model": model})
+        return model, result, True
     model = build_composer(config, vocab)
     if start is not None:
         model.load_state_dict(start.state_dict())

@@ -13,7 +13,7 @@ the distribution before drawing from it:
   keeps few tokens where the model is sure and many where it is not.
 
 :func:`compose` writes whole melodies with them. It follows the token grammar of
-:mod:`artlab.music.encoding` (meter, key, upbeat, then pitch/duration pairs) by masking
+:mod:`artlab.music.tokens` (meter, key, upbeat, then pitch/duration pairs) by masking
 tokens that would break it, and with ``bars=N`` it masks durations that would overrun
 bar N and ``<eos>`` before it, so the melody is exactly N bars long (after its upbeat).
 A ``prime`` (a :class:`Melody`, tinyNotation text such as ``"4/4 c4 d e f g2"``, or a
@@ -22,28 +22,23 @@ melody.
 """
 from __future__ import annotations
 
-import os
 from fractions import Fraction
-from pathlib import Path
 
-import numpy as np
 import torch
 
-from artlab.errors import ArgumentError
-from artlab.music.encoding import Melody, Vocabulary, bar_length
+from artlab.errors import ArgumentError, probability, real_number, whole_number
+from artlab.music.files import as_melody
+from artlab.music.melody import TICKS_PER_QUARTER, Melody, bar_length, normalising_shift
+from artlab.music.tokens import Grammar, Vocabulary
 from artlab.runtime import cpu_threads
 
 __all__ = ["apply_temperature", "softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next",
-           "compose", "compose_many", "continue_motif", "as_melody"]
-
-_TICKS = 48  # every duration and upbeat token is a whole number of 1/48 quarters
+           "compose", "compose_many", "continue_motif"]
 
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """z / T (T > 0)."""
-    if not temperature > 0:
-        raise ArgumentError("temperature", expected="a number > 0 (use sample_next(temperature=0) for argmax)",
-                            got=temperature)
+    real_number(temperature, "temperature", low=0.0, low_open=True, hint="Use sample_next(temperature=0) for argmax.")
     return logits / temperature
 
 
@@ -54,8 +49,7 @@ def softmax_with_temperature(logits: torch.Tensor, temperature: float) -> torch.
 
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Logits with everything outside the ``k`` largest (per row) set to -inf."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ArgumentError("top_k", expected="a whole number >= 1", got=k)
+    whole_number(k, "top_k")
     if k >= logits.shape[-1]:
         return logits
     kth = torch.topk(logits, k, dim=-1).values[..., -1:]           # (..., 1)
@@ -64,8 +58,7 @@ def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
 
 def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     """Logits outside the smallest most-likely set with probability mass >= p set to -inf."""
-    if not 0 < p <= 1:
-        raise ArgumentError("top_p", expected="a probability in (0, 1]", got=p)
+    probability(p, "top_p", zero=False)
     if p >= 1:
         return logits
     sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
@@ -90,107 +83,15 @@ def sample_next(logits: torch.Tensor, *, temperature: float = 1.0, top_k: int | 
     return torch.multinomial(probs, 1, generator=generator)[:, 0]
 
 
-def as_melody(prime) -> Melody:
-    """A prime as a melody: a Melody, tinyNotation text, or the path of a MIDI/MusicXML/ABC file."""
-    from artlab.music.corpus import load_melody, melody_from_text
-
-    if isinstance(prime, Melody):
-        return prime
-    if isinstance(prime, Path) or (isinstance(prime, str) and os.path.splitext(prime)[1].lower()
-                                   in (".mid", ".midi", ".xml", ".musicxml", ".mxl", ".abc")):
-        return load_melody(prime)
-    if isinstance(prime, str):
-        return melody_from_text(prime)
-    raise ArgumentError("prime", expected="a Melody, tinyNotation text such as '4/4 c4 d e f g2', or a file path",
-                        got=type(prime).__name__)
-
-
-class _Grammar:
-    """Masks that keep sampled sequences well formed, as tensors over the vocabulary."""
-
-    HEADER = ("meter", "key", "upbeat")
-
-    def __init__(self, vocab: Vocabulary) -> None:
-        v = len(vocab)
-        kinds = [vocab.kind(i) for i in range(v)]
-        self.vocab = vocab
-        self.kind_mask = {k: torch.tensor([kk == k for kk in kinds]) for k in set(kinds)}
-        self.note_mask = self.kind_mask["pitch"] | self.kind_mask["rest"]
-        self.dur_ids = torch.tensor(vocab.ids_of_kind("dur"))
-        self.dur_ticks = torch.tensor([int(vocab.token_duration(i) * _TICKS) for i in vocab.ids_of_kind("dur")])
-        self.dur_tuple = tuple(self.dur_ticks.tolist())  # the cache key of _reachable, built once
-        self.upbeat_ids = torch.tensor(vocab.ids_of_kind("upbeat"))
-        self.upbeat_ticks = torch.tensor([int(Fraction(vocab.name(i).split(":")[1]) * _TICKS)
-                                          for i in vocab.ids_of_kind("upbeat")])
-
-    def reachable(self, limit: int) -> torch.Tensor:
-        """reachable[r]: can r ticks be filled exactly with duration tokens?"""
-        return _reachable(self.dur_tuple, 1 << max(10, int(limit).bit_length()))
-
-    def mask(self, phase: str, *, meter: str | None, remaining: int | None) -> torch.Tensor:
-        """Allowed next tokens (V,) given the phase and the ticks left to fill (None: no length)."""
-        v = len(self.vocab)
-        if phase in ("meter", "key"):
-            return self.kind_mask[phase].clone()
-        if phase == "upbeat":
-            allowed = torch.zeros(v, dtype=torch.bool)
-            ok = self.upbeat_ticks < int(bar_length(meter or "4/4") * _TICKS)
-            allowed[self.upbeat_ids[ok]] = True
-            return allowed
-        if phase == "note":
-            allowed = self.note_mask.clone()
-            if remaining is None:
-                allowed[self.vocab.eos] = True
-            elif remaining == 0:
-                allowed[:] = False
-                allowed[self.vocab.eos] = True
-            return allowed
-        # phase == "dur"
-        allowed = torch.zeros(v, dtype=torch.bool)
-        if remaining is None:
-            allowed[self.dur_ids] = True
-        else:
-            reach = self.reachable(remaining)
-            fits = self.dur_ticks <= remaining
-            left = (remaining - self.dur_ticks).clamp(min=0)
-            ok = fits & reach[left]
-            allowed[self.dur_ids[ok]] = True
-        return allowed
-
-
-_REACHABLE: dict[tuple, torch.Tensor] = {}
-
-
-def _reachable(ticks: tuple[int, ...], limit: int) -> torch.Tensor:
-    """Which tick counts 0..limit are sums of the given durations (cached per process)."""
-    known = _REACHABLE.get(ticks)
-    if known is None or len(known) <= limit:
-        reach = np.zeros(limit + 1, dtype=bool)
-        reach[0] = True
-        steps = np.array(sorted(ticks))
-        for r in range(1, limit + 1):
-            back = r - steps[steps <= r]
-            reach[r] = bool(reach[back].any())
-        known = _REACHABLE[ticks] = torch.from_numpy(reach)
-    return known
-
-
-def _phase_after(vocab: Vocabulary, token: int) -> str:
-    kind = vocab.kind(token)
-    return {"bos": "meter", "meter": "key", "key": "upbeat", "upbeat": "note", "pitch": "dur", "rest": "dur",
-            "dur": "note", "eos": "done"}.get(kind, "done")
-
-
 @torch.no_grad()
 def compose_many(model: torch.nn.Module, vocab: Vocabulary, n: int, *, bars: int | None = 16,
                  temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
                  prime=None, meter: str | None = None, key: str | None = None, seed: int = 0,
                  max_tokens: int = 4096) -> list[Melody]:
     """``n`` melodies sampled together (a batch). See :func:`compose` for the arguments."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ArgumentError("compose_many(n)", expected="a whole number >= 1", got=n)
-    if bars is not None and (isinstance(bars, bool) or not isinstance(bars, int) or bars < 1):
-        raise ArgumentError("bars", expected="a whole number of bars >= 1, or None (until <eos>)", got=bars)
+    whole_number(n, "compose_many(n)")
+    if bars is not None:
+        whole_number(bars, "bars", unit="bars", hint="None composes until the model writes <eos>.")
     if meter is not None and f"meter:{meter}" not in vocab.tokens:
         raise ArgumentError("meter", expected=f"one of {', '.join(vocab.meters)}", got=meter)
     if key is not None and f"key:{key}" not in vocab.tokens:
@@ -203,7 +104,7 @@ def compose_many(model: torch.nn.Module, vocab: Vocabulary, n: int, *, bars: int
 
 def _compose_many(model, vocab, n, *, bars, temperature, top_k, top_p, prime, meter, key, seed, max_tokens, device):
     model.eval()
-    grammar = _Grammar(vocab)
+    grammar = Grammar(vocab)
     generator = torch.Generator().manual_seed(int(seed))
 
     # the fixed start: <bos>, then whatever the prime or the arguments decide
@@ -225,16 +126,16 @@ def _compose_many(model, vocab, n, *, bars, temperature, top_k, top_p, prime, me
             forced["key"] = vocab.index(f"key:{key}")
 
     sequences = [list(start) for _ in range(n)]
-    phase = [_phase_after(vocab, start[-1])] * n
+    phase = [Grammar.after(vocab.kind(start[-1]))] * n
     meters = [prime_melody.meter if prime_melody else meter] * n
-    elapsed = [int(prime_melody.duration * _TICKS) if prime_melody else 0] * n
+    elapsed = [int(prime_melody.duration * TICKS_PER_QUARTER) if prime_melody else 0] * n
     target: list[int | None] = [None] * n
     if prime_melody is not None and bars is not None:
         total = prime_melody.upbeat + bars * prime_melody.bar_length
         if prime_melody.duration >= total:
             raise ArgumentError("bars", expected=f"more bars than the prime already fills ({float(prime_melody.bars):g})",
                                 got=bars)
-        target = [int(total * _TICKS)] * n
+        target = [int(total * TICKS_PER_QUARTER)] * n
 
     # run the start through the model
     state = None
@@ -267,10 +168,10 @@ def _compose_many(model, vocab, n, *, bars, temperature, top_k, top_p, prime, me
                 meters[b] = vocab.name(token).split(":", 1)[1]
             elif kind == "upbeat" and bars is not None:
                 upbeat = Fraction(vocab.name(token).split(":", 1)[1])
-                target[b] = int((upbeat + bars * bar_length(meters[b])) * _TICKS)
+                target[b] = int((upbeat + bars * bar_length(meters[b])) * TICKS_PER_QUARTER)
             elif kind == "dur":
-                elapsed[b] += int(vocab.token_duration(token) * _TICKS)
-            phase[b] = _phase_after(vocab, token)
+                elapsed[b] += int(vocab.token_duration(token) * TICKS_PER_QUARTER)
+            phase[b] = Grammar.after(kind)
             done[b] = phase[b] == "done"
         logits, state = model.step(nxt.to(device), state)
     return [vocab.decode(s, complete=False) for s in sequences]
@@ -296,12 +197,10 @@ def continue_motif(model: torch.nn.Module, vocab: Vocabulary, motif, n: int = 1,
 
     The course's composers learned melodies moved to C major or A minor (lesson 06), so the
     motif (a Melody, tinyNotation text or a music file) is moved there by
-    :func:`artlab.music.corpus.normalising_shift`, continued by :func:`compose_many` with
+    :func:`artlab.music.melody.normalising_shift`, continued by :func:`compose_many` with
     ``options`` (``bars``, ``temperature``, ``top_p``, ``seed``, ...), and every result is moved
     back by the same interval.
     """
-    from artlab.music.corpus import normalising_shift
-
     written = as_melody(motif)
     shift = normalising_shift(written)
     return [m.transpose(-shift) for m in compose_many(model, vocab, n, prime=written.transpose(shift), **options)]

@@ -26,8 +26,8 @@ values together, the output does not change), so each token's vector gets its po
 added: the sinusoids of :func:`positional_encoding`,
 ``PE[pos, 2i] = sin(pos / 10000^(2i/d))``, ``PE[pos, 2i+1] = cos(pos / 10000^(2i/d))``,
 whose wavelengths run from 2π to 10000·2π tokens, and (``bar_position=True``) a learned
-embedding of where in the bar the next note starts, from the :class:`BarClock` the LSTM
-of lesson 07 uses.
+embedding of where in the bar the next note starts, from the :class:`~artlab.music.composers.BarClock`
+the LSTM of lesson 07 uses.
 
 **The composer** (:class:`TransformerComposer`), GPT-style with pre-norm::
 
@@ -37,7 +37,7 @@ of lesson 07 uses.
         x = x + Dropout(FeedForward(LayerNorm(x)))            # per position: Linear, GELU, Linear
     logits = LayerNorm(x) Eᵀ + b                              # (B, T, V), the embedding reused (tied)
 
-It keeps the composer interface of :mod:`artlab.music.models`, so lesson 07's
+It keeps the composer contract of :mod:`artlab.music.composers`, so lesson 07's
 ``train_composer``, ``compose`` and ``evaluate_nll`` work on it unchanged. ``step`` keeps a
 key/value cache: a new token computes its own query, key and value, and attends to the
 cached keys and values of the tokens before it, instead of re-reading the whole melody.
@@ -50,9 +50,9 @@ from typing import Any
 
 import torch
 from torch import nn
-import torch.nn.functional as F
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, probability, whole_number
+from artlab.music.composers import BarClock
 
 __all__ = ["causal_mask", "attention_weights", "scaled_dot_product_attention", "positional_encoding",
            "TransformerConfig", "MultiHeadSelfAttention", "TransformerBlock", "TransformerComposer"]
@@ -60,8 +60,7 @@ __all__ = ["causal_mask", "attention_weights", "scaled_dot_product_attention", "
 
 def causal_mask(T: int, window: int | None = None, *, device=None) -> torch.Tensor:
     """(T, T) booleans, ``True`` where query i may attend to key j: j <= i (and i - j < ``window``)."""
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ArgumentError("causal_mask(T)", expected="a whole number of positions >= 1", got=T)
+    whole_number(T, "causal_mask(T)", unit="positions")
     i = torch.arange(T, device=device)[:, None]          # (T, 1) queries
     j = torch.arange(T, device=device)[None, :]          # (1, T) keys
     allowed = j <= i                                     # (T, T) lower triangle with the diagonal
@@ -91,8 +90,7 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
 def positional_encoding(T: int, d: int) -> torch.Tensor:
     """(T, d) sinusoids: PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(pos / 10000^(2i/d))."""
     for name, value in (("T", T), ("d", d)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ArgumentError(f"positional_encoding({name})", expected="a whole number >= 1", got=value)
+        whole_number(value, f"positional_encoding({name})")
     if d % 2:
         raise ArgumentError("positional_encoding(d)", expected="an even size (sin and cos in pairs)", got=d)
     pos = torch.arange(T, dtype=torch.float64)[:, None]                  # (T, 1)
@@ -119,16 +117,13 @@ class TransformerConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "d_model", "num_heads", "num_layers", "d_ff", "context"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ArgumentError(f"TransformerConfig({name})", expected="a whole number >= 1", got=value)
+            whole_number(getattr(self, name), f"TransformerConfig({name})")
         if self.d_model % self.num_heads:
             raise ArgumentError("TransformerConfig(d_model, num_heads)",
                                 expected="d_model divisible by num_heads", got=(self.d_model, self.num_heads))
         if self.d_model % 2:
             raise ArgumentError("TransformerConfig(d_model)", expected="an even size", got=self.d_model)
-        if not 0 <= self.dropout < 1:
-            raise ArgumentError("TransformerConfig(dropout)", expected="a number in [0, 1)", got=self.dropout)
+        probability(self.dropout, "TransformerConfig(dropout)", one=False)
 
 
 class MultiHeadSelfAttention(nn.Module):
@@ -210,8 +205,6 @@ class TransformerComposer(nn.Module):
     """Token (+ position, + bar position) embeddings -> pre-norm transformer blocks -> tied output layer."""
 
     def __init__(self, config: TransformerConfig, vocab=None) -> None:
-        from artlab.music.models import BarClock  # models.py registers this class, so import it late
-
         super().__init__()
         if not isinstance(config, TransformerConfig):
             raise ArgumentError("TransformerComposer(config)", expected="a TransformerConfig",

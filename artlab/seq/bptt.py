@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, real_number
 from artlab.seq.cells import unroll
 
 __all__ = ["gradient_by_lag", "decay_per_step", "rnn_jacobian", "set_recurrent_gain_", "global_norm",
@@ -121,8 +121,7 @@ def clip_by_norm(grads: Sequence[Tensor], max_norm: float) -> list[Tensor]:
     Every tensor is scaled by the same factor, so the direction of the step is kept and only
     its length is capped; gradients already shorter than *max_norm* are left as they are.
     """
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
-        raise ArgumentError("clip_by_norm(max_norm)", expected="a number > 0", got=max_norm)
+    real_number(max_norm, "clip_by_norm(max_norm)", low=0.0, low_open=True)
     total = global_norm(grads)
     scale = min(1.0, max_norm / (total.item() + 1e-6))  # 1e-6 as torch does, against 0/0
     return [g * scale for g in grads]

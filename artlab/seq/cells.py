@@ -29,7 +29,7 @@ from typing import Callable, NamedTuple, Sequence
 import torch
 from torch import Tensor, nn
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
 
 __all__ = [
     "rnn_step", "LSTMGates", "lstm_gates", "lstm_step", "gru_step",
@@ -164,9 +164,7 @@ class _Cell(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ArgumentError(f"{type(self).__name__}({name})", expected="a whole number >= 1",
-                                    got=value)
+            whole_number(value, f"{type(self).__name__}({name})")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         rows = self.gates * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(rows, input_size))  # (G*H, I)

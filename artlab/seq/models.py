@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
 from artlab.seq.cells import GRUCell, LSTMCell, RNNCell, unroll
 
 __all__ = ["CELLS", "NetConfig", "make_cell", "set_forget_bias", "RecurrentNet", "generate"]
@@ -102,8 +102,7 @@ def generate(model: RecurrentNet, prime: Tensor, steps: int, temperature: float 
     ``temperature == 0`` picks the most likely token (greedy); otherwise a token is drawn
     from softmax(logits / temperature). Returns (B, T0 + steps).
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ArgumentError("generate(steps)", expected="a whole number >= 0", got=steps)
+    whole_number(steps, "generate(steps)", low=0)
     logits, state = model(prime)
     tokens = [prime]
     last = logits[:, -1]  # (B, V)

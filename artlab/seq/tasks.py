@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
 
 __all__ = ["NOTE_NAMES", "N_NOTES", "RECALL", "RECALL_VOCAB", "SCALE_NAMES", "SCALE_VOCAB",
            "first_note_batch", "scale_batch", "scale_run", "note_names"]
@@ -39,9 +39,7 @@ SCALE_VOCAB = len(SCALE_NAMES)
 
 
 def _whole(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ArgumentError(name, expected=f"a whole number >= {low}", got=value)
-    return value
+    return whole_number(value, name, low=low)
 
 
 def first_note_batch(batch_size: int, gap: int, generator: torch.Generator | None = None

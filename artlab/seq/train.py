@@ -4,8 +4,9 @@
   is scored on predicting x_2..x_T, every step at once:
   ``L = -1/(B(T-1)) Σ_b Σ_t log p(x_{t+1} | x_1..x_t)``.
 * :func:`recall_loss`: the first-note task's cross-entropy on the last step's answer.
-* :func:`fit`: the one loop (Adam, gradient clipping with
-  :func:`artlab.seq.bptt.clip_grad_norm_`, a progress bar); it knows nothing of the model.
+* :func:`fit`: the loop (Adam, gradient clipping with :func:`artlab.seq.bptt.clip_grad_norm_`),
+  on the shared scaffold of :mod:`artlab.training` (the finite-loss guard, the progress bar, one
+  :class:`~artlab.training.TrainResult`); it knows nothing of the model.
 * :func:`train_language_model`: a next-token model trained with teacher forcing.
 * :func:`train_recaller` and :func:`accuracy_by_gap`: lesson 05's experiment, one fresh
   network per cell kind, gap and seed, trained on the same budget.
@@ -20,11 +21,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from artlab.errors import ArgumentError, TrainingError
-from artlab.runtime import progress
+from artlab.errors import ArgumentError, whole_number
+from artlab.runtime import cpu_threads
 from artlab.seq.bptt import clip_grad_norm_
 from artlab.seq.models import NetConfig, RecurrentNet
 from artlab.seq.tasks import N_NOTES, RECALL_VOCAB, first_note_batch
+from artlab.training import Budget, History, Progress, TrainResult, check_common, check_finite
 
 __all__ = ["TrainConfig", "teacher_forcing_loss", "recall_loss", "fit", "train_language_model",
            "recall_accuracy", "train_recaller", "accuracy_by_gap"]
@@ -40,6 +42,11 @@ class TrainConfig:
     max_grad_norm: float = 1.0  # clip ‖g‖ to this before each step
     seed: int = 0               # seeds the initial weights and the batches
     stop_loss: float = 0.0      # stop early once the mean loss of the last 20 steps is below this
+    threads: int | None = None  # PyTorch CPU threads while training (None: leave the setting alone)
+
+    def __post_init__(self) -> None:
+        check_common("TrainConfig", self)
+        whole_number(self.batch_size, "TrainConfig(batch_size)")
 
 
 def teacher_forcing_loss(model: RecurrentNet, tokens: Tensor) -> Tensor:
@@ -60,33 +67,37 @@ def recall_loss(model: RecurrentNet, tokens: Tensor, targets: Tensor) -> Tensor:
 
 
 def fit(model: nn.Module, loss_of_batch: Callable[[torch.Generator], Tensor], config: TrainConfig,
-        desc: str = "training") -> list[float]:
-    """Minimise ``loss_of_batch(generator)`` for ``config.steps`` Adam steps; return the losses.
+        desc: str = "training") -> TrainResult:
+    """Minimise ``loss_of_batch(generator)`` for ``config.steps`` Adam steps.
 
     *loss_of_batch* draws its batch from the generator it is given (seeded with config.seed),
     so the same config gives the same run. Training stops early once the mean of the last 20
-    losses is below ``config.stop_loss``.
+    losses is below ``config.stop_loss``. The result's history has one record per step
+    (``step``, ``loss``).
     """
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    losses = []
-    for _ in progress(range(config.steps), desc=desc, leave=False):
-        loss = loss_of_batch(generator)
-        if not torch.isfinite(loss):
-            raise TrainingError(desc, expected="a finite loss", got=loss.item(),
-                                hint="Lower the learning rate or max_grad_norm.")
-        optimizer.zero_grad()
-        loss.backward()
-        clip_grad_norm_(model, config.max_grad_norm)
-        optimizer.step()
-        losses.append(loss.item())
-        if len(losses) >= 20 and sum(losses[-20:]) / 20 < config.stop_loss:
-            break
-    return losses
+    history, budget = History(), Budget(config.steps)
+    stopped = "steps"
+    with cpu_threads(config.threads), Progress(config.steps, desc=desc, leave=False) as bar:
+        for step in range(1, config.steps + 1):
+            loss = loss_of_batch(generator)
+            check_finite(desc, loss.item(), step, history.last(), hint="Lower the learning rate or max_grad_norm.")
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm_(model, config.max_grad_norm)
+            optimizer.step()
+            history.append(step=step, loss=loss.item())
+            bar.update(step)
+            if step >= 20 and sum(history.loss[-20:]) / 20 < config.stop_loss:
+                stopped = "loss below stop_loss"
+                break
+    return TrainResult(steps=len(history), seconds=budget.seconds, history=history, stopped=stopped, models={"model": model},
+                       optimizers={"optimizer": optimizer})
 
 
 def train_language_model(batch_of_tokens: Callable[[torch.Generator], Tensor], net: NetConfig,
-                         train: TrainConfig = TrainConfig()) -> tuple[RecurrentNet, list[float]]:
+                         train: TrainConfig = TrainConfig()) -> tuple[RecurrentNet, TrainResult]:
     """A fresh :class:`RecurrentNet` trained with teacher forcing on ``batch_of_tokens(generator)``.
 
     *net* must have ``out_size == vocab_size``: the model predicts the next token.
@@ -112,7 +123,7 @@ def recall_accuracy(model: RecurrentNet, gap: int, n: int = 1000, seed: int = 12
 
 
 def train_recaller(cell: str, gap: int, train: TrainConfig = TrainConfig(),
-                   net: NetConfig = NetConfig()) -> tuple[RecurrentNet, list[float]]:
+                   net: NetConfig = NetConfig()) -> tuple[RecurrentNet, TrainResult]:
     """A fresh :class:`RecurrentNet` with *cell*, trained on first-note sequences with *gap*."""
     torch.manual_seed(train.seed)
     model = RecurrentNet(dataclasses.replace(net, cell=cell, vocab_size=RECALL_VOCAB, out_size=N_NOTES))

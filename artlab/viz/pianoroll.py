@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from artlab.errors import ArgumentError
-from artlab.music.encoding import REST, Melody, pitch_name
+from artlab.music.melody import REST, Melody, pitch_name
 
 __all__ = ["plot_pianoroll", "plot_pianorolls", "save_pianoroll"]
 
@@ -24,7 +24,7 @@ def plot_pianoroll(melody: Melody, *, ax=None, title: str | None = None, color: 
     from matplotlib.patches import Rectangle
 
     if not isinstance(melody, Melody):
-        raise ArgumentError("plot_pianoroll(melody)", expected="an artlab.music.encoding.Melody", got=type(melody).__name__)
+        raise ArgumentError("plot_pianoroll(melody)", expected="an artlab.music.melody.Melody", got=type(melody).__name__)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6.0, min(16.0, float(melody.duration) / 4)), 2.8))
     notes = [p for p in melody.pitches if p != REST]
