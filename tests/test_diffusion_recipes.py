@@ -7,6 +7,7 @@ import torch
 from artlab.diffusion.recipes import DIGITS, DIGITS_CONDITIONAL, TOY_GRID, DiffusionRecipe
 from artlab.diffusion.unet import MLPDenoiser, UNet, count_parameters
 from artlab.errors import ArgumentError
+from artlab.training import scheduled_lr
 
 
 def test_the_digit_unets_have_200k_to_300k_weights_and_paint_16x16():
@@ -32,13 +33,23 @@ def test_each_recipe_builds_its_schedule(recipe):
 
 
 def test_the_learning_rate_warms_up_then_falls_to_its_end_share():
-    recipe = dataclasses.replace(DIGITS, steps=1_000, warmup=100, lr_end=0.1)
-    factors = [recipe.lr_factor(step) for step in range(1_000)]
-    assert factors[0] == pytest.approx(0.01, rel=0.01)
-    assert max(factors) == pytest.approx(1.0, abs=1e-3) and factors.index(max(factors)) == 99
-    assert all(a >= b for a, b in zip(factors[99:], factors[100:]))  # never rises after the warm-up
-    assert recipe.lr_factor(1_000) == pytest.approx(0.1)
-    assert factors[550] == pytest.approx(0.1 + 0.9 * 0.5, abs=0.01)  # half way down the cosine
+    config = dataclasses.replace(DIGITS, steps=1_000, warmup=100, lr_end=0.1).train_config()
+    assert config.schedule == "warmup_cosine" and config.ema == DIGITS.ema_decay
+    rates = [scheduled_lr(1.0, config.schedule, step, config.steps, lr_end=config.lr_end, warmup=config.warmup)
+             for step in range(1_000)]
+    assert rates[0] == pytest.approx(0.01, rel=0.01)
+    assert max(rates) == pytest.approx(1.0, abs=1e-3) and rates.index(max(rates)) in (99, 100)
+    assert all(a >= b for a, b in zip(rates[100:], rates[101:]))  # never rises after the warm-up
+    assert scheduled_lr(1.0, config.schedule, 1_000, 1_000, lr_end=0.1, warmup=100) == pytest.approx(0.1)
+    assert rates[550] == pytest.approx(0.1 + 0.9 * 0.5, abs=0.01)  # half way down the cosine
+
+
+def test_an_image_recipe_gives_its_painter_config_and_a_point_recipe_refuses():
+    config = DIGITS_CONDITIONAL.painter_config(16)
+    assert config.denoiser == DIGITS_CONDITIONAL.model and config.T == DIGITS_CONDITIONAL.T
+    assert config.image_shape == (1, 16, 16) and config.guidance == DIGITS_CONDITIONAL.guidance
+    with pytest.raises(ArgumentError, match="an image recipe"):
+        TOY_GRID.painter_config()
 
 
 def test_a_bad_recipe_is_named():

@@ -279,7 +279,7 @@ def test_ddim_inversion_then_sampling_gives_the_data_back_on_a_trained_toy(toy):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda m, s: ddim_timesteps(10, 11), r"ddim_timesteps\(steps\): expected a whole number from 1 to T = 10"),
+    (lambda m, s: ddim_timesteps(10, 11), r"ddim_timesteps\(steps\): expected a whole number of steps from 1 to 10"),
     (lambda m, s: ddim_timesteps(0, 1), r"ddim_timesteps\(T\)"),
     (lambda m, s: ddim_timesteps(10, 3, "middle"), r"ddim_timesteps\(spacing\): expected 'trailing'"),
     (lambda m, s: ddim_sample(m, s, torch.randn(2, 2), 11), r"ddim_timesteps\(steps\)"),

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from artlab.diffusion.schedule import NoiseSchedule
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, probability, whole_number
 
 __all__ = ["training_inputs", "noise_prediction_loss", "drop_labels"]
 
@@ -55,11 +55,8 @@ def drop_labels(labels: torch.Tensor, p_uncond: float, num_classes: int,
     """A copy of ``labels`` (B,) with each one replaced by ``num_classes`` ("no label") with probability ``p_uncond``."""
     if not isinstance(labels, torch.Tensor) or labels.dim() != 1 or labels.is_floating_point():
         raise ArgumentError("drop_labels(labels)", expected="a LongTensor of class indices (B,)", got=labels)
-    if isinstance(p_uncond, bool) or not isinstance(p_uncond, (int, float)) or not 0 <= p_uncond <= 1:
-        raise ArgumentError("drop_labels(p_uncond)", expected="a probability from 0 to 1 (0.1 to 0.2 is usual)",
-                            got=p_uncond)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ArgumentError("drop_labels(num_classes)", expected="the number of classes, >= 1", got=num_classes)
+    probability(p_uncond, "drop_labels(p_uncond)", hint="0.1 to 0.2 is usual.")
+    whole_number(num_classes, "drop_labels(num_classes)", unit="classes")
     if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
         raise ArgumentError("drop_labels(labels)", expected=f"class indices from 0 to {num_classes - 1}",
                             got=int(labels.max()) if int(labels.min()) >= 0 else int(labels.min()))

@@ -39,7 +39,7 @@ from typing import Callable
 import torch
 
 from artlab.diffusion.schedule import NoiseSchedule, alpha_bar_or_one
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, real_number, whole_number
 
 __all__ = ["guided_eps", "ddpm_step", "ddpm_sample", "ddim_timesteps", "ddim_step", "ddim_sample", "ddim_invert"]
 
@@ -130,11 +130,9 @@ def ddim_timesteps(T: int, steps: int, spacing: str = "trailing") -> torch.Tenso
 
     Both are distinct for any steps <= T (the spacing is >= 1), and both are all of 0..T-1 for steps = T.
     """
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ArgumentError("ddim_timesteps(T)", expected="a whole number of steps >= 1", got=T)
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= T:
-        raise ArgumentError("ddim_timesteps(steps)", expected=f"a whole number from 1 to T = {T}", got=steps,
-                            hint="DDIM visits a subsequence of the T steps the model was trained on.")
+    whole_number(T, "ddim_timesteps(T)", unit="steps")
+    whole_number(steps, "ddim_timesteps(steps)", high=T, unit="steps",
+                 hint=f"From 1 to T = {T}: DDIM visits a subsequence of the T steps the model was trained on.")
     if spacing == "trailing":
         return torch.linspace(T - 1, 0, steps, dtype=torch.float64).round().long().flip(0)
     if spacing == "leading":
@@ -158,8 +156,7 @@ def ddim_step(schedule: NoiseSchedule, x_t: torch.Tensor, eps: torch.Tensor, t: 
     if bool((t_prev >= t).any()):
         raise ArgumentError("ddim_step(t_prev)", expected="an earlier step than t (sampling goes down)",
                             got=int(t_prev.max()), hint="ddim_invert goes up; use it for data -> noise.")
-    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or eta < 0:
-        raise ArgumentError("ddim_step(eta)", expected="a number >= 0 (0: deterministic, 1: DDPM)", got=eta)
+    real_number(eta, "ddim_step(eta)", low=0.0, hint="0: deterministic, 1: DDPM.")
     if eps.shape != x_t.shape:
         raise ArgumentError("ddim_step(eps)", expected=f"noise of shape {tuple(x_t.shape)}",
                             got=f"<shape {tuple(eps.shape)}>")

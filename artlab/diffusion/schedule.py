@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import torch
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, real_number, whole_number
 
 __all__ = ["NoiseSchedule", "Posterior", "linear_schedule", "cosine_schedule", "MAX_BETA"]
 
@@ -187,9 +187,7 @@ def alpha_bar_or_one(schedule: NoiseSchedule, t: torch.Tensor, like: torch.Tenso
 # --- the two schedules ---------------------------------------------------------------------------
 
 def _check_T(T: int, where: str) -> None:  # noqa: N802
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ArgumentError(f"{where}(T)", expected="a whole number of steps >= 1", got=T,
-                            hint="The papers use T = 1000.")
+    whole_number(T, f"{where}(T)", unit="steps", hint="The papers use T = 1000.")
 
 
 def linear_schedule(T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> NoiseSchedule:  # noqa: N803
@@ -199,8 +197,7 @@ def linear_schedule(T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0
     """
     _check_T(T, "linear_schedule")
     for name, value in (("beta_start", beta_start), ("beta_end", beta_end)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise ArgumentError(f"linear_schedule({name})", expected="a number strictly between 0 and 1", got=value)
+        real_number(value, f"linear_schedule({name})", low=0.0, high=1.0, low_open=True, high_open=True)
     # beta_t = beta_start + (beta_end - beta_start) t / (T - 1)
     betas = torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
     return NoiseSchedule(betas, name="linear")
@@ -217,8 +214,8 @@ def cosine_schedule(T: int = 1000, s: float = 0.008) -> NoiseSchedule:  # noqa: 
     vanishingly small.
     """
     _check_T(T, "cosine_schedule")
-    if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 <= s < 1:
-        raise ArgumentError("cosine_schedule(s)", expected="a small offset from 0 to 1 (the paper uses 0.008)", got=s)
+    real_number(s, "cosine_schedule(s)", low=0.0, high=1.0, high_open=True,
+                hint="A small offset: the paper uses 0.008.")
     u = torch.arange(T + 1, dtype=torch.float64)  # (T + 1,)
     # f(u) = cos^2((u / T + s) / (1 + s) pi / 2)
     f = torch.cos((u / T + s) / (1 + s) * math.pi / 2) ** 2

@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artlab.errors import ArgumentError
+from artlab.errors import ArgumentError, whole_number
 
 __all__ = ["timestep_embedding", "UNetConfig", "UNet", "MLPDenoiserConfig", "MLPDenoiser", "count_parameters"]
 
@@ -60,8 +60,7 @@ def count_parameters(model: nn.Module) -> int:
 
 
 def _positive(where: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ArgumentError(where, expected="a whole number >= 1", got=value)
+    whole_number(value, where)
 
 
 # --- the U-Net -----------------------------------------------------------------------------------
@@ -98,9 +97,8 @@ class UNetConfig:
                                 got=self.heads)
         if self.embed_dim % 2:
             raise ArgumentError("UNetConfig(embed_dim)", expected="an even size", got=self.embed_dim)
-        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 0:
-            raise ArgumentError("UNetConfig(num_classes)", expected="0 (unconditional) or the number of classes",
-                                got=self.num_classes)
+        whole_number(self.num_classes, "UNetConfig(num_classes)", low=0,
+                     hint="0: unconditional; else the number of classes.")
         if not 0 <= self.dropout < 1:
             raise ArgumentError("UNetConfig(dropout)", expected="a probability from 0 up to (not including) 1",
                                 got=self.dropout)
@@ -258,12 +256,10 @@ class MLPDenoiserConfig:
         if not self.hidden or not all(isinstance(h, int) and h >= 1 for h in self.hidden):
             raise ArgumentError("MLPDenoiserConfig(hidden)", expected="one or more whole widths >= 1",
                                 got=self.hidden)
-        if isinstance(self.time_dim, bool) or not isinstance(self.time_dim, int) or self.time_dim < 2 \
-                or self.time_dim % 2:
+        if whole_number(self.time_dim, "MLPDenoiserConfig(time_dim)", low=2) % 2:
             raise ArgumentError("MLPDenoiserConfig(time_dim)", expected="an even size >= 2", got=self.time_dim)
-        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 0:
-            raise ArgumentError("MLPDenoiserConfig(num_classes)", expected="0 (unconditional) or the number "
-                                "of classes", got=self.num_classes)
+        whole_number(self.num_classes, "MLPDenoiserConfig(num_classes)", low=0,
+                     hint="0: unconditional; else the number of classes.")
 
 
 class MLPDenoiser(nn.Module):
