@@ -15,9 +15,15 @@ in a noisy picture; a sampler starts from pure noise and removes it step by step
   an :class:`~.unet.MLPDenoiser` for 2-D points, both ``model(x_t, t, labels) -> eps``.
 * :mod:`artlab.diffusion.sampling`: the DDPM and DDIM samplers, DDIM inversion and
   classifier-free guidance.
+* :mod:`artlab.diffusion.train`: the training loop on the shared scaffold of
+  :mod:`artlab.training` (:class:`~.train.TrainConfig`, :func:`~.train.train_diffusion`).
+* :mod:`artlab.diffusion.painter`: :class:`~.painter.DiffusionPainter`, a denoiser and its schedule
+  as a painter (``painter(z, labels) -> images``), registered as ``"diffusion"`` in
+  :data:`artlab.registry.PAINTERS`, so ``artlab paint --model diffusion`` and
+  :func:`artlab.painters.load_painter` know it.
 * :mod:`artlab.diffusion.recipes`: the settings lesson 10 trains with (schedule, network,
-  batch, learning rate, EMA, steps).
+  batch, learning rate, EMA, steps), and the registry's recipe.
 
-The exponential moving average of the weights is :func:`artlab.gan.train.ema_update`.
+The exponential moving average of the weights is :func:`artlab.training.ema_update`.
 Nothing is imported here: ``from artlab.diffusion.schedule import linear_schedule``.
 """
