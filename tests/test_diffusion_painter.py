@@ -108,3 +108,20 @@ def test_for_images_fits_channels_and_classes():
     assert for_images(colour).painter_config(32).image_shape == (3, 32, 32)
     assert for_images(colour, conditional=True).model.num_classes == 3
     assert for_images(colour, steps=7).steps == 7 and DIGITS.steps != 7
+
+
+def test_the_guidance_panel_repaints_what_the_strip_shows():
+    from artlab.diffusion.panel import GuidancePanel, guidance_strip
+
+    painter = tiny(num_classes=3)
+    strip = guidance_strip(painter, weights=(0.0, 2.0), digit=1, n=3)
+    assert strip.shape == (2, 3, 1, 8, 8) and not torch.allclose(strip[0], strip[1])
+    panel = GuidancePanel(painter, digit=1, guidance=0.0, n=3)
+    assert torch.equal(panel.images, strip[0])
+    before = panel.image.value
+    assert torch.equal(panel.set(guidance=2.0), strip[1]) and panel.image.value != before
+    assert panel.set(digit=2).shape == (3, 1, 8, 8) and not torch.equal(panel.images, strip[1])
+    with pytest.raises(ArgumentError, match="a conditional diffusion painter"):
+        guidance_strip(tiny())
+    with pytest.raises(ArgumentError, match="digit"):
+        guidance_strip(painter, digit=3)
