@@ -285,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load this painter if the file exists, else train one and save it here "
                             "(default: OUT/painter.pt)")
     paint.add_argument("--retrain", action="store_true", help="train even if the checkpoint exists (overwrites it)")
-    paint.add_argument("--steps", type=int, default=None, help="training steps (default 1,500, diffusion 3,200; 20 with ARTLAB_FAST=1)")
+    paint.add_argument("--steps", type=int, default=None,
+                       help="training steps (default 1,500, diffusion 3,200; 20 with ARTLAB_FAST=1)")
     paint.add_argument("--seed", type=int, default=0, help="seed for training and for the painting noise (default 0)")
     paint.add_argument("--threads", type=int, default=1, help="CPU threads while training (default 1: robust on a "
                        "busy laptop; 2 can be faster on an idle one)")
