@@ -84,7 +84,7 @@ LESSONS: tuple[Lesson, ...] = (
            ("artlab.diffusion", "artlab.diffusion.train", "artlab.diffusion.painter", "artlab.diffusion.panel",
             "artlab.checks.diffusion"),
            "closed-form noising, the noise-prediction loss, one DDIM step, classifier-free guidance",
-           "not yet measured (two digit U-Nets train about 6 min each)"),
+           "about 18 min under load with its diffusion painters saved (+13 to train them)"),
     Lesson(11, "training_at_scale", "Appendix: training at scale with torchrun and DDP",
            ("artlab.distributed", "artlab.scaling", "artlab.checks.distributed"),
            "gradient all-reduce by hand, checked against DDP", "about 4 min"),
