@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
 from artlab import __version__
-from artlab.errors import ArtlabError, ArtlabWarning
+from artlab.errors import ArgumentError, ArtlabError, ArtlabWarning
 
 __all__ = ["main", "build_parser"]
 
@@ -44,6 +44,10 @@ examples:
   artlab paint --data ~/my_art --skip-bad                leave out the files that are not readable pictures
   artlab paint --checkpoint outputs/painters/dcgan_digits.pt --grid -n 64
                                                          paint with lesson 03's painter (no training)
+  artlab paint --model diffusion --digit 7 --guidance 2 --grid
+                                                         lesson 10's diffusion painter, guided towards sevens
+  artlab paint --checkpoint outputs/paintings/painter.pt --sampler ddim --sample-steps 10
+                                                         the same painter, sampled in 10 DDIM steps
 
 A checkpoint that exists is loaded (add --retrain to train it again); otherwise the painter
 is trained and saved there. The same --seed paints the same pictures.
@@ -105,14 +109,26 @@ def _paint(args: argparse.Namespace) -> int:
     whole_number(args.n, "-n", unit="paintings")
     if args.digit is not None:
         whole_number(args.digit, "--digit", low=0)
+    sampling = _sampling(args)
+    training = args.checkpoint is None or args.retrain or not Path(args.checkpoint).expanduser().exists()
     if args.checkpoint is None or args.retrain:
         PAINTERS[args.model]  # an unknown --model fails at once
+    if sampling and training and args.model != "diffusion":
+        raise ArgumentError(_sampling_flags(sampling), expected="--model diffusion (only a diffusion painter has a "
+                            "sampler)", got=f"--model {args.model}")
+    if "guidance" in sampling and training and not (args.conditional or args.digit is not None):
+        raise ArgumentError("--guidance", expected="--conditional or --digit as well (guidance needs labels)",
+                            got=sampling["guidance"], hint="Guidance mixes the painter's conditional and "
+                            "unconditional predictions; an unconditional painter has only one.")
     here = distributed.init()  # under torchrun: join the other processes; else nothing happens
     out = _out(args.out)
     checkpoint = Path(args.checkpoint).expanduser() if args.checkpoint else out / "painter.pt"
     run = get_painter(checkpoint, data=args.data, model=args.model, steps=args.steps, seed=args.seed,
                       conditional=args.conditional or args.digit is not None, size=args.size, retrain=args.retrain,
-                      threads=args.threads, digit=args.digit, clusters=args.clusters, skip_bad=args.skip_bad)
+                      threads=args.threads, digit=args.digit, clusters=args.clusters, skip_bad=args.skip_bad,
+                      options=sampling or None)
+    if sampling:
+        run.generator = _with_sampler(run.generator, sampling, run.model)
     painting_labels(run.generator, 1, args.digit)  # a wrong --digit fails before painting
     if not here.is_main:
         return 0
@@ -123,6 +139,44 @@ def _paint(args: argparse.Namespace) -> int:
     what = "a grid of " if args.grid else ""
     print(f"painted {what}{args.n} paintings: " + (str(files[0]) if len(files) == 1 else f"{files[0]} ... {files[-1]}"))
     return 0
+
+
+def _sampling(args: argparse.Namespace) -> dict:
+    """The sampler options given (a diffusion painter's), checked; empty when none were."""
+    from artlab.diffusion.painter import SAMPLERS
+    from artlab.errors import one_of, real_number, whole_number
+
+    options = {"sampler": args.sampler, "sample_steps": args.sample_steps, "guidance": args.guidance}
+    options = {k: v for k, v in options.items() if v is not None}
+    if "sampler" in options:
+        one_of(options["sampler"], "--sampler", SAMPLERS)
+    if "sample_steps" in options:
+        whole_number(options["sample_steps"], "--sample-steps", unit="steps", hint="DDIM's network calls, "
+                     "such as 50 (at most the T = 1000 steps the painter was trained on).")
+        if options.get("sampler") == "ddpm":
+            raise ArgumentError("--sample-steps", expected="--sampler ddim (DDPM always takes all T steps)",
+                                got=options["sample_steps"])
+    if "guidance" in options:
+        real_number(options["guidance"], "--guidance", hint="0: none; 1 to 3 paints the digit more clearly.")
+    return options
+
+
+def _sampling_flags(options: dict) -> str:
+    return "/".join("--" + k.replace("_", "-") for k in options)
+
+
+def _with_sampler(painter, options: dict, model: str):
+    """The painter with the sampler options, or a clear error when it has no sampler."""
+    if not hasattr(painter, "with_sampler"):
+        raise ArgumentError(_sampling_flags(options), expected="a diffusion painter (only it has a sampler)",
+                            got=f"<a {model} painter>", hint="Leave these options out for a GAN.")
+    if options.get("guidance", 0) and not painter.num_classes:
+        raise ArgumentError("--guidance", expected="no --guidance: this painter is unconditional",
+                            got=options["guidance"], hint="Train one with --conditional to guide it.")
+    if options.get("sample_steps", 1) > painter.config.T:
+        raise ArgumentError("--sample-steps", expected=f"from 1 to the painter's T = {painter.config.T}",
+                            got=options["sample_steps"])
+    return painter.with_sampler(**options)
 
 
 def _compose(args: argparse.Namespace) -> int:
@@ -231,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load this painter if the file exists, else train one and save it here "
                             "(default: OUT/painter.pt)")
     paint.add_argument("--retrain", action="store_true", help="train even if the checkpoint exists (overwrites it)")
-    paint.add_argument("--steps", type=int, default=None, help="training steps (default 1,500; 20 with ARTLAB_FAST=1)")
+    paint.add_argument("--steps", type=int, default=None,
+                       help="training steps (default 1,500, diffusion 3,200; 20 with ARTLAB_FAST=1)")
     paint.add_argument("--seed", type=int, default=0, help="seed for training and for the painting noise (default 0)")
     paint.add_argument("--threads", type=int, default=1, help="CPU threads while training (default 1: robust on a "
                        "busy laptop; 2 can be faster on an idle one)")
@@ -242,6 +297,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "lesson 04: fewer half-way shapes); default 0: plain DCGAN")
     paint.add_argument("--digit", type=int, default=None,
                        help="the label to paint (a conditional painter; implies --conditional when training)")
+    paint.add_argument("--sampler", default=None, metavar="NAME", help="a diffusion painter's sampler: ddim "
+                       "(fast, deterministic) or ddpm (all 1,000 steps) (default: the painter's own, ddim)")
+    paint.add_argument("--sample-steps", type=int, default=None, metavar="N",
+                       help="DDIM's steps for a diffusion painter: fewer is faster, more is cleaner (default 50)")
+    paint.add_argument("--guidance", type=float, default=None, metavar="W",
+                       help="classifier-free guidance for a conditional diffusion painter (default 0; 1-3 paints "
+                            "the digit asked for more clearly)")
     paint.add_argument("-n", type=int, default=16, help="number of paintings (default 16)")
     paint.add_argument("--grid", action="store_true", help="write one grid, OUT/paintings.png, instead of one PNG each")
     paint.add_argument("--out", default="outputs/paintings", metavar="DIR", help="folder to write to "

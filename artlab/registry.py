@@ -156,6 +156,9 @@ PAINTERS.register("dcgan", "artlab.gan.dcgan:DCGANGeneratorConfig", "artlab.gan.
                   summary="a DCGAN, lessons 03-04", recipe="artlab.painters.gan:train_dcgan")
 PAINTERS.register("mlp", "artlab.gan.mlp:GeneratorConfig", "artlab.gan.mlp:MLPGenerator",
                   summary="a fully connected GAN, lesson 03", recipe="artlab.painters.gan:train_fc_gan")
+PAINTERS.register("diffusion", "artlab.diffusion.painter:DiffusionPainterConfig",
+                  "artlab.diffusion.painter:DiffusionPainter", summary="a denoising diffusion model, lesson 10",
+                  recipe="artlab.diffusion.recipes:train_diffusion_painter")
 
 COMPOSERS = Registry("composer")
 COMPOSERS.register("lstm", "artlab.music.lstm:LSTMConfig", "artlab.music.lstm:LSTMComposer",

@@ -238,6 +238,12 @@ def test_a_checkpoint_of_the_wrong_kind_is_named_with_what_to_do(folder, library
     (["paint", "--threads", "0"], "threads"),
     (["paint", "--clusters", "1"], "clusters"),
     (["paint", "--clusters", "3", "--digit", "2"], "clusters"),
+    (["paint", "--model", "diffusion", "--sample-steps", "0"], "--sample-steps"),
+    (["paint", "--model", "diffusion", "--sampler", "euler"], "--sampler"),
+    (["paint", "--model", "diffusion", "--sampler", "ddpm", "--sample-steps", "10"], "--sample-steps"),
+    (["paint", "--model", "diffusion", "--guidance", "2"], "--guidance"),
+    (["paint", "--model", "diffusion", "--clusters", "4"], "--clusters"),
+    (["paint", "--model", "dcgan", "--sampler", "ddim"], "--sampler"),
 ])
 def test_more_bad_arguments_in_process(tmp_path, monkeypatch, capsys, args, named):
     monkeypatch.setenv("ARTLAB_FAST", "1")  # were a check missing, training would be short
@@ -245,6 +251,36 @@ def test_more_bad_arguments_in_process(tmp_path, monkeypatch, capsys, args, name
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and named in err[0]
     assert not list(tmp_path.glob("*.pt")), "a bad argument must fail before any training"
+
+
+def test_paint_trains_a_guided_diffusion_painter_and_resamples_it_from_its_checkpoint(tmp_path, monkeypatch, capsys,
+                                                                                       library_painter):
+    monkeypatch.setenv("ARTLAB_FAST", "1")
+    monkeypatch.setenv("ARTLAB_PROGRESS", "0")
+    out = tmp_path / "diffusion"
+    assert main(["paint", "--model", "diffusion", "--digit", "4", "--guidance", "1.5", "--sample-steps", "3",
+                 "--steps", "2", "-n", "2", "--seed", "5", "--out", str(out)]) == 0
+    assert "trained diffusion painter" in capsys.readouterr().out
+    painter = load_painter(out / "painter.pt")
+    assert painter.num_classes == 10 and (painter.sample_steps, painter.guidance) == (3, 1.5)  # saved as defaults
+    files = sorted(out.glob("painting_*.png"))
+    expected = (paint(painter, 2, labels=4, seed=5) + 1) / 2 * 255  # (2, 1, 16, 16)
+    for path, image in zip(files, expected):
+        with Image.open(path) as picture:
+            pixels = torch.tensor(np.asarray(picture.convert("L")), dtype=torch.float32)
+        assert (pixels[::8, ::8] - image[0]).abs().max() <= 1.0
+    # loaded again with other sampler settings: a different painting, no training
+    again = tmp_path / "again"
+    assert main(["paint", "--checkpoint", str(out / "painter.pt"), "--digit", "4", "--sample-steps", "2",
+                 "--guidance", "0", "-n", "2", "--seed", "5", "--out", str(again)]) == 0
+    assert "loaded diffusion painter" in capsys.readouterr().out
+    with Image.open(again / "painting_000.png") as first, Image.open(files[0]) as before:
+        assert np.asarray(first).tolist() != np.asarray(before).tolist()
+    assert main(["paint", "--checkpoint", str(out / "painter.pt"), "--sample-steps", "1001", "--out",
+                 str(again)]) == 2
+    assert "--sample-steps" in capsys.readouterr().err
+    assert main(["paint", "--checkpoint", str(library_painter), "--guidance", "1", "--out", str(again)]) == 2
+    assert "a diffusion painter" in capsys.readouterr().err
 
 
 def test_bad_checkpoint_and_out_paths(folder, capsys, monkeypatch, library_painter):
@@ -265,7 +301,8 @@ def test_bad_checkpoint_and_out_paths(folder, capsys, monkeypatch, library_paint
 def test_help_on_every_subcommand_shows_its_options_and_examples(folder, capsys):
     top = artlab("--help", cwd=folder)
     assert top.returncode == 0 and all(name in top.stdout for name in ("paint", "compose", "doctor"))
-    expected = {"paint": ["--data", "--checkpoint", "--steps", "--conditional", "--digit", "--grid", "examples:"],
+    expected = {"paint": ["--data", "--checkpoint", "--steps", "--conditional", "--digit", "--grid", "--sampler",
+                          "--sample-steps", "--guidance", "examples:"],
                 "compose": ["--collection", "--temperature", "--top-p", "--top-k", "--motif", "--bars", "--minutes",
                             "examples:"],
                 "doctor": ["doctor"]}

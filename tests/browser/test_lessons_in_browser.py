@@ -37,6 +37,7 @@ LESSONS = [
     Lesson("02_gan_training_loop.ipynb", panel_cell="replay_toy(runs", sharp=True),
     Lesson("03_painting_with_dcgan.ipynb", panel_cell="panel = latent_sliders("),
     Lesson("07_composing_with_lstm.ipynb", panel_cell="panel = ComposePanel(", press="compose"),
+    Lesson("10_painting_by_denoising.ipynb", panel_cell="panel = GuidancePanel("),
 ]
 
 # JupyterLab's notebook panel, exposed by --LabApp.expose_app_in_browser (see conftest.py).
