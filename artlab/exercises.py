@@ -69,69 +69,48 @@ def _source_lines(cell: dict) -> list[str]:
     return text.split("\n")
 
 
-def _strip_code(lines: list[str], where: str) -> list[str]:
+def _strip_blocks(lines: list[str], where: str, begin: str, end: str, stub=None,
+                  indented: bool = False) -> list[str]:
+    """*lines* without the blocks between *begin* and *end* (markers included); each block becomes
+    ``stub(indent)`` (no lines when None). ``indented``: a block must sit inside a function."""
     out: list[str] = []
     inside = False
-    indent = ""
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
-        if stripped == BEGIN:
+        if stripped == begin:
             if inside:
-                raise ArgumentError(where, expected=f"{END} before the next {BEGIN}", got=f"<line {number}>")
+                raise ArgumentError(where, expected=f"{end} before the next {begin}", got=f"<line {number}>")
             indent = line[: len(line) - len(line.lstrip())]
-            if not indent:
+            if indented and not indent:
                 raise ArgumentError(
-                    where, expected=f"{BEGIN} inside a function (indented)", got=f"<line {number} at the left margin>",
+                    where, expected=f"{begin} inside a function (indented)", got=f"<line {number} at the left margin>",
                     hint="Put the solution code in a function body, so the stub raises only when called.")
             inside = True
-            out.extend(indent + stub for stub in CODE_STUB)
-        elif stripped == END:
+            out.extend(stub(indent) if stub else [])
+        elif stripped == end:
             if not inside:
-                raise ArgumentError(where, expected=f"{BEGIN} before {END}", got=f"<line {number}>")
+                raise ArgumentError(where, expected=f"{begin} before {end}", got=f"<line {number}>")
             inside = False
         elif not inside:
             out.append(line)
     if inside:
-        raise ArgumentError(where, expected=f"{END} to close {BEGIN}", got="<the end of the cell>")
+        raise ArgumentError(where, expected=f"{end} to close {begin}", got="<the end of the cell>")
     return out
+
+
+def _strip_code(lines: list[str], where: str) -> list[str]:
+    """A solution code cell as released: each solution block becomes nbgrader's stub."""
+    return _strip_blocks(lines, where, BEGIN, END, lambda indent: [indent + s for s in CODE_STUB], indented=True)
 
 
 def _strip_markdown(lines: list[str], where: str) -> list[str]:
-    out: list[str] = []
-    inside = False
-    for line in lines:
-        if line.strip() == BEGIN:
-            inside = True
-            out.append(ANSWER_STUB)
-        elif line.strip() == END:
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ArgumentError(where, expected=f"{END} to close {BEGIN}", got="<the end of the cell>")
-    return out
+    """A written answer as released: the answer becomes nbgrader's placeholder."""
+    return _strip_blocks(lines, where, BEGIN, END, lambda indent: [ANSWER_STUB])
 
 
 def _strip_hidden(lines: list[str], where: str) -> list[str]:
     """*lines* without the hidden-test blocks (markers included), as nbgrader releases them."""
-    out: list[str] = []
-    inside = False
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if stripped == HIDDEN_BEGIN:
-            if inside:
-                raise ArgumentError(where, expected=f"{HIDDEN_END} before the next {HIDDEN_BEGIN}",
-                                    got=f"<line {number}>")
-            inside = True
-        elif stripped == HIDDEN_END:
-            if not inside:
-                raise ArgumentError(where, expected=f"{HIDDEN_BEGIN} before {HIDDEN_END}", got=f"<line {number}>")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ArgumentError(where, expected=f"{HIDDEN_END} to close {HIDDEN_BEGIN}", got="<the end of the cell>")
-    return out
+    return _strip_blocks(lines, where, HIDDEN_BEGIN, HIDDEN_END)
 
 
 def _set_source(cell: dict, lines: list[str]) -> None:
