@@ -23,6 +23,11 @@ def test_low_melodies_get_a_bass_clef():
     assert "<sign>F</sign>" in musicxml(low)
 
 
+def test_a_melody_around_middle_c_keeps_the_treble_clef():
+    around = Melody((57, 59, 60, 62, 58, 57), (1, 1, 1, 1, 2, 2))  # A3 to D4: a few ledger lines in treble
+    assert "<sign>G</sign>" in musicxml(around) and "<sign>F</sign>" not in musicxml(around)
+
+
 def test_verovio_renders_every_note_and_bar_as_svg(tmp_path):
     svg = render_svg(TUNE, title="test tune")
     assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")

@@ -36,7 +36,8 @@ def to_stream(melody: Melody, *, title: str | None = None):
     """A music21 ``Part`` with measures, ties across bar lines, clef, key and time signature.
 
     The upbeat becomes a short first measure (``paddingLeft``), as in a printed score. The
-    clef is treble, or bass when most notes lie below middle C.
+    clef is treble, or bass when most notes lie below G3 (a melody around middle C reads best in
+    treble with a few ledger lines below).
     """
     from music21 import clef as m21clef
     from music21 import key as m21key
@@ -54,7 +55,7 @@ def to_stream(melody: Melody, *, title: str | None = None):
         number += 1
         if first:
             pitches = sorted(p for p, _ in melody.events if p != REST)
-            low = bool(pitches) and pitches[len(pitches) // 2] < 60
+            low = bool(pitches) and pitches[len(pitches) // 2] < 55  # the median note below G3
             m.append(m21clef.BassClef() if low else m21clef.TrebleClef())
             m.append(m21meter.TimeSignature(melody.meter))
             tonic, mode = melody.key.split()
