@@ -327,16 +327,23 @@ def get_composer(checkpoint: str | os.PathLike, *, collection: str = "essen", mo
 def _replacing(path: Path) -> Iterator[Path]:
     """Where to save a training run that is to end up at ``path``: ``path`` itself when no file is
     there (an interrupted run keeps its best weights so far), else a hidden file beside it that
-    replaces ``path`` only when training returns (a failed or interrupted run leaves it as it was)."""
+    replaces ``path`` only when training returns (a failed or interrupted run leaves it as it was).
+    Under torchrun only rank 0 writes, so only rank 0 replaces, and every process waits for it."""
+    from artlab import distributed
+
     if not path.exists():
         yield path
         return
     side = path.with_name(f".{path.name}.retrain")
+    main = distributed.is_main()
     try:
         yield side
-        os.replace(side, path)
+        if main:
+            os.replace(side, path)
+        distributed.barrier()
     finally:
-        side.unlink(missing_ok=True)
+        if main:
+            side.unlink(missing_ok=True)
 
 
 def check_budget(steps: int | None = None, minutes: float | None = None) -> None:

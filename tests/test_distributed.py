@@ -132,6 +132,12 @@ def test_torchrun_runs_artlab_paint_on_two_processes_and_rank_0_alone_writes(tmp
     assert "3 steps" in result.stdout and "on 2 processes (gloo)" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["painter.pt", "painting_000.png", "painting_001.png"]
     assert load_checkpoint(tmp_path / "painter.pt").step == 3
+    # --retrain over that checkpoint: rank 0 alone writes the new run beside it and replaces it
+    again = subprocess.run([str(torchrun), "--nproc_per_node=2", "-m", "artlab", "paint", "--steps", "4", "-n", "2",
+                            "--retrain", "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert load_checkpoint(tmp_path / "painter.pt").step == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["painter.pt", "painting_000.png", "painting_001.png"]
 
 
 # --- the helpers, in one process ---------------------------------------------------------------
