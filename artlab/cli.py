@@ -302,8 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     paint.add_argument("--sample-steps", type=int, default=None, metavar="N",
                        help="DDIM's steps for a diffusion painter: fewer is faster, more is cleaner (default 50)")
     paint.add_argument("--guidance", type=float, default=None, metavar="W",
-                       help="classifier-free guidance for a conditional diffusion painter (default 0; 1-3 paints "
-                            "the digit asked for more clearly)")
+                       help="classifier-free guidance for a conditional diffusion painter (default: the painter's own, "
+                            "0.5 for lesson 10's recipe; 0 none, 1-3 paints the digit asked for more boldly)")
     paint.add_argument("-n", type=int, default=16, help="number of paintings (default 16)")
     paint.add_argument("--grid", action="store_true", help="write one grid, OUT/paintings.png, instead of one PNG each")
     paint.add_argument("--out", default="outputs/paintings", metavar="DIR", help="folder to write to "

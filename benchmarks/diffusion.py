@@ -8,7 +8,7 @@ it trains the unconditional and the class-conditional U-Net of ``artlab.diffusio
 distance (FDD) and its ratio to the floor (real held-out digits drawn at random, 200 at a time),
 the fewest digits any batch covers, the class KL from uniform, the readable share, and for the
 conditional painter the share painted as the digit asked for. Both paint with their recipe's
-default sampler (DDIM, 50 steps; the conditional one guided with w = 1). Then the samplers: the
+default sampler (DDIM, 50 steps; the conditional one guided with its recipe's w). Then the samplers: the
 seconds per 100 paintings of DDPM (all T steps) and DDIM at 10, 25, 50 and 100 steps, each with
 the FDD of the unconditional painter over fewer batches, and the conditional painter's
 requested-digit accuracy and FDD at guidance w = 0, 0.5, 1 and 3.

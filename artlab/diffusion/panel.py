@@ -35,12 +35,14 @@ def guidance_strip(painter, weights=(0.0, 1.0, 3.0), digit: int = 0, n: int = 8,
 
 
 class GuidancePanel:
-    """Sliders for the guidance weight w and the digit; the pictures repaint from the same noise."""
+    """Sliders for the guidance weight w (starting at the painter's own unless ``guidance`` is given)
+    and the digit; the pictures repaint from the same noise."""
 
-    def __init__(self, painter, *, digit: int = 0, guidance: float = 1.0, n: int = 8, seed: int = EVAL_SEED,
+    def __init__(self, painter, *, digit: int = 0, guidance: float | None = None, n: int = 8, seed: int = EVAL_SEED,
                  scale: int = 6, max_guidance: float = 6.0) -> None:
         import ipywidgets as w
 
+        guidance = float(painter.guidance) if guidance is None else guidance
         self.painter, self.n, self.seed, self.scale = painter, n, seed, scale
         self.images = _guided(painter, guidance, digit, n, seed)
         self.guidance = w.FloatSlider(value=guidance, min=-1.0, max=max_guidance, step=0.5, description="guidance w",

@@ -124,7 +124,7 @@ DIGITS_CONDITIONAL = DiffusionRecipe(
     name="digits, conditional", schedule="cosine", T=1000,
     model=UNetConfig(**{**_DIGITS_UNET.__dict__, "num_classes": 10}),
     batch_size=64, steps=3_200, lr=4e-3, warmup=100, lr_end=0.0, ema_decay=0.995, p_uncond=0.1,
-    clip=True, guidance=1.0, ddim_steps=50,
+    clip=True, guidance=0.5, ddim_steps=50,
 )
 
 
