@@ -244,7 +244,8 @@ def _note_value(length, meter: str) -> str:
     if count.denominator == 1:
         words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
         n = int(count)
-        return f"{words.get(n, n)} {name}{'s' if n != 1 else ''}"
+        plural = "halves" if name == "half" else f"{name}s"
+        return f"{words.get(n, n)} {name if n == 1 else plural}"
     return f"{float(Fraction(length)):g} quarter notes"
 
 

@@ -312,3 +312,12 @@ def test_help_on_every_subcommand_shows_its_options_and_examples(folder, capsys)
         assert exit_.value.code == 0
         text = capsys.readouterr().out
         assert all(word in text for word in words), command
+
+
+def test_lengths_are_named_in_the_meter_s_beat_unit():
+    from artlab.cli import _note_value
+
+    assert _note_value(Fraction(1, 2), "6/8") == "one eighth"
+    assert _note_value(3, "3/4") == "three quarters"
+    assert _note_value(2, "4/2") == "one half" and _note_value(4, "4/2") == "two halves"
+    assert _note_value(Fraction(1, 3), "4/4") == "0.333333 quarter notes"
