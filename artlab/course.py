@@ -84,7 +84,7 @@ LESSONS: tuple[Lesson, ...] = (
            ("artlab.diffusion", "artlab.diffusion.train", "artlab.diffusion.painter", "artlab.diffusion.panel",
             "artlab.checks.diffusion"),
            "closed-form noising, the noise-prediction loss, one DDIM step, classifier-free guidance",
-           "about 20 min (7 with its painters saved)"),
+           "about 18 min (6 with its painters saved)"),
     Lesson(11, "training_at_scale", "Appendix: training at scale with torchrun and DDP",
            ("artlab.distributed", "artlab.scaling", "artlab.checks.distributed"),
            "gradient all-reduce by hand, checked against DDP", "about 4 min"),
