@@ -159,7 +159,7 @@ def main(argv=None) -> int:
     report.text(f"Each score of the painters' table is the mean of {draws} batches of {n} paintings (the sampler table: "
                 "as many as its last column says); wall seconds grow when other programs share the CPU.")
 
-    report.text(f"DDPM is scored on one batch of {n} (its 1,000 network calls per painting make more slow); the "
+    report.text(f"DDPM is scored on one batch of {n} (its {plain.config.T:,} network calls per painting make more slow); the "
                 f"guidance table and the DDIM rows on {few}.")
 
     plain_score = scores["diffusion"]
